@@ -1,0 +1,197 @@
+/**
+ * Kernel fixes for `@tensorflow/tfjs-backend-wasm` 4.x in Node, measured in
+ * shared/notes/tfjs-wasm-in-node.md. They are registered by `backend.ts` only; nothing else
+ * in the code asks which backend runs.
+ *
+ * 1. `UnsortedSegmentSum` is missing on wasm, and the gradient of `tf.gather` (the embedding
+ *    lookup) needs it. wasm's own `ScatterNd` sums duplicate indices into a zeroed output,
+ *    which is exactly an unsorted segment sum over axis 0.
+ * 2. `BatchMatMul` / `_FusedMatMul` with `transposeA`/`transposeB` fall into a naive loop
+ *    (0.7-2.6 GFLOP/s instead of ~25). Every matMul gradient has a transposed operand. We
+ *    materialise the transpose with the fast `Transpose` kernel and call the fast path.
+ * 3. `BatchMatMul` with a batch dimension > 1 (attention) also takes the naive loop. We run
+ *    one XNNPACK call per batch slice through zero-copy tensor views into the heap.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+// The wasm backend's internals that the fixes need. They are not part of its public types.
+interface WasmTensorData {
+  id: number;
+  memoryOffset: number;
+}
+interface WasmModule {
+  cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
+  tfjs: {
+    registerTensor(id: number, size: number, memoryOffset: number): void;
+    disposeData(id: number): void;
+  };
+}
+interface WasmBackend {
+  wasm: WasmModule;
+  dataIdMap: { get(dataId: object): WasmTensorData | undefined };
+  dataIdNextNumber: number;
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(dataId: object): boolean;
+}
+type KernelArgs = {
+  inputs: Record<string, tf.TensorInfo>;
+  backend: WasmBackend;
+  attrs: Record<string, unknown>;
+};
+
+const FIXED = Symbol.for('@sbert/core/wasm-kernel-fix');
+
+/** The names of the fixes, as `backend.ts` reports them. */
+export const WASM_FIXES = ['unsorted-segment-sum', 'matmul-transpose', 'batched-matmul'] as const;
+
+function kernel(name: string): tf.KernelConfig {
+  const k = tf.getKernel(name, 'wasm');
+  if (!k) throw new Error(`@sbert/core: the wasm backend has no '${name}' kernel to build on`);
+  return k;
+}
+
+function isFixed(name: string): boolean {
+  const k = tf.getKernel(name, 'wasm') as (tf.KernelConfig & { [FIXED]?: true }) | undefined;
+  return k?.[FIXED] === true;
+}
+
+function register(config: tf.KernelConfig): void {
+  tf.unregisterKernel(config.kernelName, 'wasm');
+  tf.registerKernel({ ...config, [FIXED]: true } as tf.KernelConfig);
+}
+
+const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+/** Permutation that swaps the last two axes. */
+const swapLast = (rank: number): number[] => [...Array(rank - 2).keys(), rank - 1, rank - 2];
+
+function registerUnsortedSegmentSum(): void {
+  if (tf.getKernel('UnsortedSegmentSum', 'wasm')) return;
+  const scatter = kernel('ScatterNd');
+  tf.registerKernel({
+    kernelName: 'UnsortedSegmentSum',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { inputs, backend, attrs } = args as unknown as KernelArgs;
+      const x = inputs['x']!;
+      const segmentIds = inputs['segmentIds']!;
+      const numSegments = attrs['numSegments'] as number;
+      if (segmentIds.shape.length !== 1 || segmentIds.shape[0] !== x.shape[0]) {
+        throw new Error('UnsortedSegmentSum (wasm): only 1-D segment ids over axis 0 are supported');
+      }
+      // ScatterNd wants indices of shape [N, 1]: a zero-copy view of the same data.
+      const indices = { dataId: segmentIds.dataId, shape: [segmentIds.shape[0]!, 1], dtype: 'int32' };
+      return scatter.kernelFunc({
+        inputs: { indices, updates: x } as unknown as tf.NamedTensorInfoMap,
+        backend: backend as unknown as tf.KernelBackend,
+        attrs: { shape: [numSegments, ...x.shape.slice(1)] },
+      });
+    },
+  });
+}
+
+/** Materialises transposed operands with the fast Transpose kernel. */
+function untranspose(
+  backend: WasmBackend,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  attrs: Record<string, unknown>,
+): { a: tf.TensorInfo; b: tf.TensorInfo; temporaries: tf.TensorInfo[] } {
+  const transpose = kernel('Transpose');
+  const temporaries: tf.TensorInfo[] = [];
+  const flip = (x: tf.TensorInfo): tf.TensorInfo => {
+    const y = transpose.kernelFunc({
+      inputs: { x },
+      backend: backend as unknown as tf.KernelBackend,
+      attrs: { perm: swapLast(x.shape.length) },
+    }) as tf.TensorInfo;
+    temporaries.push(y);
+    return y;
+  };
+  return {
+    a: attrs['transposeA'] ? flip(a) : a,
+    b: attrs['transposeB'] ? flip(b) : b,
+    temporaries,
+  };
+}
+
+function patchFusedMatMul(): void {
+  if (isFixed('_FusedMatMul')) return;
+  const original = kernel('_FusedMatMul');
+  register({
+    ...original,
+    kernelFunc: (args) => {
+      const { inputs, backend, attrs } = args as unknown as KernelArgs;
+      if (!attrs['transposeA'] && !attrs['transposeB']) return original.kernelFunc(args);
+      const { a, b, temporaries } = untranspose(backend, inputs['a']!, inputs['b']!, attrs);
+      const out = original.kernelFunc({
+        inputs: { ...inputs, a, b } as unknown as tf.NamedTensorInfoMap,
+        backend: backend as unknown as tf.KernelBackend,
+        attrs: { ...attrs, transposeA: false, transposeB: false },
+      });
+      for (const t of temporaries) backend.disposeData(t.dataId);
+      return out;
+    },
+  });
+}
+
+function patchBatchMatMul(): void {
+  if (isFixed('BatchMatMul')) return;
+  const original = kernel('BatchMatMul');
+  let rawBatchMatMul: ((...args: unknown[]) => void) | undefined;
+  register({
+    ...original,
+    kernelFunc: (args) => {
+      const { inputs, backend, attrs } = args as unknown as KernelArgs;
+      const { a, b, temporaries } = untranspose(backend, inputs['a']!, inputs['b']!, attrs);
+      const ra = a.shape.length;
+      const rb = b.shape.length;
+      const batchA = size(a.shape.slice(0, -2));
+      const batchB = size(b.shape.slice(0, -2));
+      let out: tf.TensorInfo;
+      if (batchA > 1 && batchA === batchB && ra === rb) {
+        // One fast (batch 1, no transpose) XNNPACK product per slice, on views of the heap.
+        rawBatchMatMul ??= backend.wasm.cwrap('BatchMatMul', null, [
+          'number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number',
+        ]);
+        const M = a.shape[ra - 2]!;
+        const K = a.shape[ra - 1]!;
+        const N = b.shape[rb - 1]!;
+        out = backend.makeOutput([...a.shape.slice(0, -2), M, N], 'float32');
+        const aOffset = backend.dataIdMap.get(a.dataId)!.memoryOffset;
+        const bOffset = backend.dataIdMap.get(b.dataId)!.memoryOffset;
+        const outOffset = backend.dataIdMap.get(out.dataId)!.memoryOffset;
+        const aShape = new Uint8Array(new Int32Array([1, M, K]).buffer);
+        const bShape = new Uint8Array(new Int32Array([1, K, N]).buffer);
+        for (let i = 0; i < batchA; i++) {
+          const ia = backend.dataIdNextNumber++;
+          const ib = backend.dataIdNextNumber++;
+          const io = backend.dataIdNextNumber++;
+          backend.wasm.tfjs.registerTensor(ia, M * K, aOffset + i * M * K * 4);
+          backend.wasm.tfjs.registerTensor(ib, K * N, bOffset + i * K * N * 4);
+          backend.wasm.tfjs.registerTensor(io, M * N, outOffset + i * M * N * 4);
+          rawBatchMatMul(ia, aShape, 3, ib, bShape, 3, 0, 0, io);
+          // Frees the views (and the cached operator), not the memory they point into.
+          backend.wasm.tfjs.disposeData(ia);
+          backend.wasm.tfjs.disposeData(ib);
+          backend.wasm.tfjs.disposeData(io);
+        }
+      } else {
+        out = original.kernelFunc({
+          inputs: { a, b } as unknown as tf.NamedTensorInfoMap,
+          backend: backend as unknown as tf.KernelBackend,
+          attrs: { ...attrs, transposeA: false, transposeB: false },
+        }) as tf.TensorInfo;
+      }
+      for (const t of temporaries) backend.disposeData(t.dataId);
+      return out;
+    },
+  });
+}
+
+/** Registers every fix for the wasm backend. Idempotent. */
+export function applyWasmKernelFixes(): readonly string[] {
+  registerUnsortedSegmentSum();
+  patchFusedMatMul();
+  patchBatchMatMul();
+  return WASM_FIXES;
+}
