@@ -123,7 +123,10 @@ export function similarity(a: EmbeddingsLike, b: EmbeddingsLike, fn: SimilarityF
   const A = toMatrix(a, 'a');
   const B = toMatrix(b, 'b');
   try {
-    return similarityMatrix(A, B, fn).arraySync() as unknown as number[][];
+    const scores = similarityMatrix(A, B, fn);
+    const values = scores.arraySync() as number[][];
+    scores.dispose();
+    return values;
   } finally {
     A.dispose();
     B.dispose();

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Features, Module, NamedWeight } from '../module.js';
 import { CheckpointError, ConfigError, InputError } from '../errors.js';
 import { checkTensors } from '../serialization/check-tensors.js';
+import { transposedData } from './transformer.js';
 import { readJsonFile } from '../serialization/json.js';
 import { readSafetensors, writeSafetensors } from '../serialization/safetensors.js';
 
@@ -37,7 +38,7 @@ export class Dense implements Module {
   readonly activationFunction: string;
   readonly bias: boolean;
   private readonly kernel: tf.Variable; // (in, out)
-  private readonly biasVar: tf.Variable | undefined; // (out)
+  private readonly biasVar: tf.Variable | undefined = undefined; // (out)
   private readonly activation: Activation;
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: DenseOptions & { weights?: { kernel: tf.Tensor2D; bias?: tf.Tensor1D } } = {}) {
@@ -51,12 +52,16 @@ export class Dense implements Module {
     const seed = options.seed ?? 0;
     // torch.nn.Linear's default init: U(-1/√in, 1/√in) for weight and bias.
     const bound = 1 / Math.sqrt(inFeatures);
-    this.kernel = tf.variable(options.weights?.kernel ?? tf.randomUniform([inFeatures, outFeatures], -bound, bound, 'float32', seed));
-    this.biasVar = this.bias
-      ? tf.variable(options.weights?.bias ?? tf.randomUniform([outFeatures], -bound, bound, 'float32', seed + 1))
-      : undefined;
-    options.weights?.kernel.dispose();
-    options.weights?.bias?.dispose();
+    const kernel = options.weights?.kernel ?? tf.randomUniform([inFeatures, outFeatures], -bound, bound, 'float32', seed);
+    this.kernel = tf.variable(kernel);
+    kernel.dispose();
+    if (this.bias) {
+      const bias = options.weights?.bias ?? tf.randomUniform([outFeatures], -bound, bound, 'float32', seed + 1);
+      this.biasVar = tf.variable(bias);
+      bias.dispose();
+    } else {
+      options.weights?.bias?.dispose();
+    }
   }
 
   forward(features: Features): Features {
@@ -79,7 +84,7 @@ export class Dense implements Module {
     await fs.mkdir(dir, { recursive: true });
     await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(this.toConfig(), null, 4));
     const tensors: Record<string, { shape: number[]; data: Float32Array }> = {
-      'linear.weight': { shape: [this.outFeatures, this.inFeatures], data: tf.tidy(() => this.kernel.transpose()).dataSync() as Float32Array },
+      'linear.weight': { shape: [this.outFeatures, this.inFeatures], data: transposedData(this.kernel) },
     };
     if (this.biasVar) tensors['linear.bias'] = { shape: [this.outFeatures], data: this.biasVar.dataSync() as Float32Array };
     await writeSafetensors(path.join(dir, 'model.safetensors'), tensors);

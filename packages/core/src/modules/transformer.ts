@@ -296,8 +296,7 @@ export class Transformer implements Module {
     const out: Record<string, { shape: number[]; data: Float32Array }> = {};
     for (const spec of this.specs) {
       const v = this.p(spec.name);
-      const data = spec.transposed ? tf.tidy(() => v.transpose()).dataSync() : v.dataSync();
-      out[spec.name] = { shape: spec.shape, data: data as Float32Array };
+      out[spec.name] = { shape: spec.shape, data: spec.transposed ? transposedData(v) : (v.dataSync() as Float32Array) };
     }
     return out;
   }
@@ -355,6 +354,14 @@ export class Transformer implements Module {
 }
 
 let variableCounter = 0;
+
+/** The values of a 2-D tensor transposed (Linear weights back to (out, in)). */
+export function transposedData(x: tf.Tensor): Float32Array {
+  const t = x.transpose();
+  const data = t.dataSync() as Float32Array;
+  t.dispose();
+  return data;
+}
 
 /** Reads BERT weights, strips an optional `bert.` prefix and checks names and shapes. */
 async function loadBertWeights(dir: string, config: BertConfig): Promise<{ weights: Map<string, tf.Tensor>; withPooler: boolean }> {
