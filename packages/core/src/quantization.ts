@@ -1,8 +1,9 @@
 /**
  * quantize_embeddings as sentence-transformers defines it (quantization.py):
  * - int8 / uint8: per-dimension ranges [min, max] (from `ranges`, else from
- *   `calibrationEmbeddings`, else from the embeddings themselves); step = (max − min) / 255;
- *   uint8 = trunc((x − min) / step), int8 = trunc((x − min) / step − 128).
+ *   `calibrationEmbeddings`, else from the embeddings themselves); step = (max − min) / 255
+ *   (1 where max = min); q = clip(floor((x − min) / step), 0, 255); uint8 = q, int8 = q − 128
+ *   (sentence-transformers 6.2).
  * - ubinary: packbits(x > 0) (big-endian bit order, ceil(D/8) bytes); binary: ubinary − 128.
  */
 import { InputError } from './errors.js';
@@ -40,13 +41,14 @@ export function quantizeEmbeddings(embeddings: Float32Array[], precision: Precis
     if (options.ranges) [lo, hi] = options.ranges;
     else [lo, hi] = columnRanges(options.calibrationEmbeddings ?? embeddings, D);
     if (lo.length !== D || hi.length !== D) throw new InputError(`ranges must have ${D} columns, got ${lo.length} and ${hi.length}`);
-    const steps = Float32Array.from({ length: D }, (_, d) => (hi[d]! - lo[d]!) / 255);
+    const steps = Float32Array.from({ length: D }, (_, d) => Math.fround(hi[d]! - lo[d]!) / 255 || 1);
     const offset = precision === 'int8' ? 128 : 0;
     return embeddings.map((row) => {
       const out = precision === 'int8' ? new Int8Array(D) : new Uint8Array(D);
       for (let d = 0; d < D; d++) {
-        // Math.trunc matches numpy's astype (towards zero); typed arrays wrap like C casts.
-        out[d] = Math.trunc(Math.fround(Math.fround(row[d]! - lo[d]!) / steps[d]!) - offset);
+        // float32 arithmetic as numpy does it, then floor and clip to the 8-bit range.
+        const q = Math.floor(Math.fround(Math.fround(row[d]! - lo[d]!) / steps[d]!));
+        out[d] = Math.min(255, Math.max(0, q)) - offset;
       }
       return out;
     });

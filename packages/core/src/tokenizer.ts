@@ -119,6 +119,10 @@ export class SentenceTokenizer {
   private readonly unkId: number;
   private readonly specialsSingle: number;
   private readonly specialsPair: number;
+  /** What the tokenizer.json's BertNormalizer does (both false for other normalisers). */
+  private readonly bertNormalizer: { lowercase: boolean; chinese: boolean };
+  /** Added tokens that lower-casing must not touch (a capturing alternation). */
+  private readonly protectedTokens: RegExp | undefined;
   /** The files this tokenizer was built from, to be copied on save. */
   readonly sourceFiles: readonly string[];
   /** tokenizer.json contents (written on save when the source had none). */
@@ -141,6 +145,15 @@ export class SentenceTokenizer {
     const padToken = tokenContent(tokenizerConfig['pad_token']) ?? '[PAD]';
     this.padTokenId = this.tokenizer.token_to_id(padToken) ?? 0;
     this.specialsSingle = this.postProcess([], null).length;
+    const normalizer = tokenizerJson['normalizer'] as { type?: string; lowercase?: boolean; handle_chinese_chars?: boolean } | null | undefined;
+    this.bertNormalizer = normalizer?.type === 'BertNormalizer'
+      ? { lowercase: normalizer.lowercase === true, chinese: normalizer.handle_chinese_chars !== false }
+      : { lowercase: false, chinese: false };
+    const raw = (tokenizerJson['added_tokens'] as { content?: unknown; normalized?: unknown }[] | undefined) ?? [];
+    const kept = raw.filter((t) => t.normalized === false && typeof t.content === 'string' && t.content !== '').map((t) => t.content as string);
+    this.protectedTokens = kept.length
+      ? new RegExp(`(${kept.sort((a, b) => b.length - a.length).map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`)
+      : undefined;
     this.specialsPair = this.postProcess([], []).length;
   }
 
@@ -200,7 +213,29 @@ export class SentenceTokenizer {
 
   private preprocess(text: string): string {
     const t = text.trim();
-    return this.doLowerCase ? t.toLowerCase() : t;
+    const lower = this.doLowerCase || this.bertNormalizer.lowercase;
+    if (!lower && !this.bertNormalizer.chinese) return t;
+    // Lower-casing (sentence-transformers 6 does it through a normaliser) leaves added tokens
+    // that are not normalised, e.g. "[CLS]" typed in the text, as they are.
+    const parts = this.protectedTokens ? t.split(this.protectedTokens) : [t];
+    return parts.map((part, i) => (i % 2 === 1 ? part : this.fixForJsNormalizer(part, lower))).join('');
+  }
+
+  /**
+   * Makes @huggingface/tokenizers' BertNormalizer give the Rust tokenizers' result:
+   * - lower-case one code point at a time, as Rust does (String.toLowerCase turns a
+   *   word-final 'Σ' into 'ς', Rust into 'σ');
+   * - isolate CJK ideographs outside the Basic Multilingual Plane (extension B and later),
+   *   which the JS normaliser does not split into single tokens.
+   */
+  private fixForJsNormalizer(text: string, lower: boolean): string {
+    let out = '';
+    for (const ch of text) {
+      const c = ch.codePointAt(0)!;
+      if (this.bertNormalizer.chinese && c > 0xffff && isAstralCjk(c)) out += ` ${ch} `;
+      else out += lower ? ch.toLowerCase() : ch;
+    }
+    return out;
   }
 
   /** Token strings of a text without special tokens, after ST's strip / lower-case. */
@@ -280,6 +315,11 @@ export class SentenceTokenizer {
       await fs.writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify(this.tokenizerConfig, null, 2));
     }
   }
+}
+
+/** CJK ideograph blocks above U+FFFF that BERT treats as Chinese characters. */
+function isAstralCjk(c: number): boolean {
+  return (c >= 0x20000 && c <= 0x2a6df) || (c >= 0x2a700 && c <= 0x2b73f) || (c >= 0x2b740 && c <= 0x2b81f) || (c >= 0x2b820 && c <= 0x2ceaf) || (c >= 0x2f800 && c <= 0x2fa1f);
 }
 
 function describe(value: unknown): string {

@@ -42,11 +42,15 @@ describe('Pooling', () => {
     expect(pool({ modes: 'lasttoken' })).toEqual([[5, 6], [2, -3]]);
   });
 
-  it("concatenates several modes in sentence-transformers' order whatever order they are given in", () => {
+  it('concatenates several modes in the order given (ST 6), booleans in the canonical order', () => {
     const p = new Pooling(2, { modes: ['mean', 'cls', 'max'] });
-    expect(p.modes).toEqual(['cls', 'max', 'mean']);
+    expect(p.modes).toEqual(['mean', 'cls', 'max']);
     expect(p.outputDimension).toBe(6);
-    expect(pool({ modes: ['mean', 'cls'] })).toEqual([[1, 2, 3, 4], [-1, 0, 0.5, -1.5]]);
+    expect(pool({ modes: ['mean', 'cls'] })).toEqual([[3, 4, 1, 2], [0.5, -1.5, -1, 0]]);
+    expect(pool({ modes: ['cls', 'mean'] })).toEqual([[1, 2, 3, 4], [-1, 0, 0.5, -1.5]]);
+    expect(Pooling.fromConfig({ word_embedding_dimension: 2, pooling_mode_mean_tokens: true, pooling_mode_cls_token: true }).modes).toEqual(['cls', 'mean']);
+    expect(Pooling.fromConfig({ embedding_dimension: 2, pooling_mode: ['mean', 'max'] }).modes).toEqual(['mean', 'max']);
+    expect(new Pooling(2, { modes: ['mean', 'max'] }).toConfig()).toEqual({ embedding_dimension: 2, pooling_mode: ['mean', 'max'], include_prompt: true });
   });
 
   it('reads configs with ST defaults for missing keys (mean on) and the pooling_mode string', () => {

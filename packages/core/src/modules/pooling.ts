@@ -19,15 +19,16 @@ const CONFIG_KEY: Record<PoolingMode, string> = {
 };
 
 export interface PoolingOptions {
-  /** One mode or several (concatenated in ST's order). Default `mean`. */
+  /** One mode or several (concatenated in this order). Default `mean`. */
   modes?: PoolingMode | PoolingMode[];
   includePrompt?: boolean;
 }
 
 /**
  * Pooling: token embeddings (B, T, D) + attention mask (B, T) → sentence embedding
- * (B, k·D) for k active modes, concatenated as cls, max, mean, mean_sqrt_len_tokens,
- * weightedmean, lasttoken.
+ * (B, k·D) for k active modes, concatenated in the order given (sentence-transformers 6
+ * keeps a `pooling_mode` list's order; the older boolean keys mean cls, max, mean,
+ * mean_sqrt_len_tokens, weightedmean, lasttoken).
  * - mean: Σ(tok·mask) / max(Σmask, 1e-9); mean_sqrt_len_tokens divides by √Σmask instead.
  * - max: padding set to -1e9 first. weightedmean: position weights 1..T times the mask.
  * - cls: token 0. lasttoken: the last position whose mask is 1.
@@ -46,7 +47,8 @@ export class Pooling implements Module {
         throw new ConfigError(`unknown pooling mode '${m}'; expected one of ${POOLING_MODES.join(', ')}`, { field: 'pooling_mode' });
       }
     }
-    this.modes = POOLING_MODES.filter((m) => requested.includes(m));
+    // Several modes are concatenated in the order given (sentence-transformers 6).
+    this.modes = requested.filter((m, i) => requested.indexOf(m) === i) as PoolingMode[];
     if (this.modes.length === 0) throw new ConfigError('Pooling needs at least one mode', { field: 'pooling_mode' });
     this.includePrompt = options.includePrompt ?? true;
   }
@@ -100,14 +102,18 @@ export class Pooling implements Module {
     return { ...features, sentenceEmbedding };
   }
 
+  /**
+   * The config as written on save. Modes in the canonical order are written as the boolean
+   * keys every sentence-transformers version reads; another order needs ST 6's
+   * `pooling_mode` list.
+   */
   toConfig(): Record<string, unknown> {
+    const canonical = POOLING_MODES.filter((m) => this.modes.includes(m));
+    if (canonical.join() !== this.modes.join()) {
+      return { embedding_dimension: this.wordEmbeddingDimension, pooling_mode: [...this.modes], include_prompt: this.includePrompt };
+    }
     const config: Record<string, unknown> = { word_embedding_dimension: this.wordEmbeddingDimension };
-    config['pooling_mode_cls_token'] = this.modes.includes('cls');
-    config['pooling_mode_mean_tokens'] = this.modes.includes('mean');
-    config['pooling_mode_max_tokens'] = this.modes.includes('max');
-    config['pooling_mode_mean_sqrt_len_tokens'] = this.modes.includes('mean_sqrt_len_tokens');
-    config['pooling_mode_weightedmean_tokens'] = this.modes.includes('weightedmean');
-    config['pooling_mode_lasttoken'] = this.modes.includes('lasttoken');
+    for (const m of POOLING_MODES) config[CONFIG_KEY[m]] = this.modes.includes(m);
     config['include_prompt'] = this.includePrompt;
     return config;
   }
@@ -127,7 +133,7 @@ export class Pooling implements Module {
       }
       modes = [m as PoolingMode];
     } else if (Array.isArray(named)) {
-      modes = named as PoolingMode[];
+      modes = named.map((m) => (m === 'mean_sqrt_len' ? 'mean_sqrt_len_tokens' : m)) as PoolingMode[];
     } else {
       const defaults: Record<PoolingMode, boolean> = { cls: false, max: false, mean: true, mean_sqrt_len_tokens: false, weightedmean: false, lasttoken: false };
       modes = POOLING_MODES.filter((m) => {
