@@ -8,19 +8,25 @@ import { fixturesDir, repoRoot } from './test-utils/paths.js';
 interface TokenizerFixture {
   files_used: string[];
   st_do_lower_case: boolean;
+  construction: string;
   results: { max_length: number | string; texts: { input_ids: number[][]; token_type_ids: number[][] }; pairs: { input_ids: number[][]; token_type_ids: number[][] } }[];
 }
 const sentences = JSON.parse(readFileSync(path.join(fixturesDir, 'sentences.json'), 'utf8')) as { texts: string[]; pairs: [string, string][] };
 
 describe('tokenizer ids equal the Python tokenizers ids (sentence-transformers 6.2 tokenize)', () => {
-  for (const name of ['minilm', 'tiny-json', 'vocab-only-uncased']) {
+  for (const name of ['minilm', 'tiny-json', 'vocab-only-uncased', 'vocab-only-cased', 'cased-st-lowercase']) {
     const fixture = JSON.parse(readFileSync(path.join(fixturesDir, `tokenizer-${name}.json`), 'utf8')) as TokenizerFixture;
     const dir = path.join(repoRoot, path.dirname(fixture.files_used[0]!));
     const available = existsSync(dir);
     for (const result of fixture.results) {
       const maxSeqLength = Number(result.max_length);
       it.skipIf(!available)(`${name}, max length ${maxSeqLength}: ${sentences.texts.length} texts and ${sentences.pairs.length} pairs`, async () => {
-        const tokenizer = await SentenceTokenizer.fromDirectory(dir, { maxSeqLength, doLowerCase: fixture.st_do_lower_case });
+        const options = { maxSeqLength, doLowerCase: fixture.st_do_lower_case };
+        const vocabOnly = fixture.files_used[0]!.endsWith('.txt');
+        // Built from a vocab.txt alone, with the do_lower_case the Python side was given.
+        const tokenizer = vocabOnly
+          ? await SentenceTokenizer.fromVocabFile(path.join(repoRoot, fixture.files_used[0]!), options, { do_lower_case: /do_lower_case=True/.test(fixture.construction) })
+          : await SentenceTokenizer.fromDirectory(dir, options);
         const mismatches: number[] = [];
         sentences.texts.forEach((text, i) => {
           const { ids, typeIds } = tokenizer.encode(text);

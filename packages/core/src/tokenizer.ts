@@ -183,15 +183,29 @@ export class SentenceTokenizer {
     if (!existsSync(vocabFile)) {
       throw new ConfigError(`${dir}: no tokenizer found; expected tokenizer.json or a BERT vocab.txt`, { file: dir });
     }
-    const lines = (await fs.readFile(vocabFile, 'utf8')).split('\n');
+    return SentenceTokenizer.fromVocabFile(vocabFile, options, merged, files);
+  }
+
+  /**
+   * Builds the BERT WordPiece tokenizer that `transformers` makes from a vocab.txt alone.
+   * `config` holds tokenizer_config.json keys (do_lower_case defaults to true, as BertTokenizer).
+   */
+  static async fromVocabFile(vocabFile: string, options: SentenceTokenizerOptions, config: Json = {}, files: readonly string[] = [vocabFile]): Promise<SentenceTokenizer> {
+    let text: string;
+    try {
+      text = await fs.readFile(vocabFile, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`${vocabFile}: cannot read (${(error as Error).message})`, { file: vocabFile }, { cause: error });
+    }
+    const lines = text.split('\n');
     // A trailing newline leaves one empty last entry that is not a token.
     if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-    const doLowerCase = typeof merged['do_lower_case'] === 'boolean' ? (merged['do_lower_case'] as boolean) : true;
-    const stripAccents = typeof merged['strip_accents'] === 'boolean' ? (merged['strip_accents'] as boolean) : null;
-    const chinese = typeof merged['tokenize_chinese_chars'] === 'boolean' ? (merged['tokenize_chinese_chars'] as boolean) : true;
+    const doLowerCase = typeof config['do_lower_case'] === 'boolean' ? (config['do_lower_case'] as boolean) : true;
+    const stripAccents = typeof config['strip_accents'] === 'boolean' ? (config['strip_accents'] as boolean) : null;
+    const chinese = typeof config['tokenize_chinese_chars'] === 'boolean' ? (config['tokenize_chinese_chars'] as boolean) : true;
     const specials: Record<string, string> = {};
     for (const role of ['unk', 'sep', 'pad', 'cls', 'mask'] as const) {
-      const t = tokenContent(merged[`${role}_token`]);
+      const t = tokenContent(config[`${role}_token`]);
       if (t) specials[role] = t;
     }
     let json: Json;
@@ -201,7 +215,7 @@ export class SentenceTokenizer {
       if (error instanceof ConfigError) throw new ConfigError(`${vocabFile}: ${error.message}`, { file: vocabFile }, { cause: error });
       throw error;
     }
-    const cfg: Json = { do_lower_case: doLowerCase, model_max_length: 512, ...merged };
+    const cfg: Json = { do_lower_case: doLowerCase, model_max_length: 512, ...config };
     return new SentenceTokenizer(json, cfg, options, files);
   }
 
