@@ -47,8 +47,10 @@ export class AdamW {
     this.decays = new Map(weights.map((w) => [w.name, !noDecay(w.name)]));
     for (const w of weights) {
       if (this.m.has(w.name)) throw new Error(`AdamW: two weights are named '${w.name}'`);
-      this.m.set(w.name, tf.variable(tf.zerosLike(w.variable), false));
-      this.v.set(w.name, tf.variable(tf.zerosLike(w.variable), false));
+      const zeros = tf.zeros(w.variable.shape);
+      this.m.set(w.name, tf.variable(zeros, false));
+      this.v.set(w.name, tf.variable(zeros, false));
+      zeros.dispose();
     }
   }
 
