@@ -1,5 +1,5 @@
 /**
- * A stand-in sentence encoder for training tests, until @sbert/core's tiny BERT is available:
+ * A very small sentence encoder for quick training tests on the cpu backend:
  * a trainable word-embedding table with mean pooling over the words of each text.
  */
 import { tf } from '@sbert/core';
