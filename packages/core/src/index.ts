@@ -18,3 +18,15 @@ export { readSafetensors, writeSafetensors, parseSafetensors, serializeSafetenso
 export type { StoredTensor, TensorToWrite, SafetensorsDtype } from './serialization/safetensors.js';
 export { writeFileAtomic, writeDirAtomic } from './serialization/atomic.js';
 export { ProgressBar } from './progress.js';
+export { communityDetection } from './util/community-detection.js';
+export type { CommunityDetectionOptions } from './util/community-detection.js';
+export { paraphraseMining, paraphraseMiningEmbeddings } from './util/paraphrase-mining.js';
+export type { ParaphrasePair, ParaphraseMiningOptions, ParaphraseMiningEncodeOptions, SentenceEncoderLike } from './util/paraphrase-mining.js';
+export { parseTorchCheckpoint, readTorchCheckpoint } from './serialization/torch-checkpoint.js';
+export { readStateDict, readWeightsFile, WEIGHT_FILES } from './serialization/state-dict.js';
+export type { StateDict } from './serialization/state-dict.js';
+export { ARCHITECTURES, architectureFor, parseTransformerConfig } from './modules/architectures/registry.js';
+export { mpnetRelativePositionBucket } from './modules/architectures/mpnet.js';
+export type { Architecture, ModelType, TransformerConfig } from './modules/architectures/architecture.js';
+export { convertCheckpoint, convertCli } from './convert-checkpoint.js';
+export type { ConvertOptions, ConvertResult } from './convert-checkpoint.js';

@@ -189,7 +189,7 @@ describe('SentenceTransformer.load errors', () => {
     const corrupt = await variant((d) => fs.writeFile(path.join(d, 'model.safetensors'), Buffer.from([1, 2, 3])));
     await expect(SentenceTransformer.load(corrupt)).rejects.toThrow(`${path.join(corrupt, 'model.safetensors')}: not a valid safetensors file`);
     const noWeights = await variant((d) => fs.rename(path.join(d, 'model.safetensors'), path.join(d, 'pytorch_model.bin')));
-    await expect(SentenceTransformer.load(noWeights)).rejects.toThrow('found pytorch_model.bin but only model.safetensors is supported so far');
+    await expect(SentenceTransformer.load(noWeights)).rejects.toThrow('pytorch_model.bin: this looks like a safetensors file, not a PyTorch checkpoint');
     expect(existsSync(dir)).toBe(true);
   });
 });

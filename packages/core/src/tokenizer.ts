@@ -121,6 +121,11 @@ export class SentenceTokenizer {
   private readonly specialsPair: number;
   /** What the tokenizer.json's BertNormalizer does (both false for other normalisers). */
   private readonly bertNormalizer: { lowercase: boolean; chinese: boolean };
+  /**
+   * Strip the text first (BERT pre-tokenisation drops surrounding whitespace anyway). Byte-level
+   * BPE and Metaspace tokenizers keep it: ST 6.2 passes texts to them unstripped.
+   */
+  private readonly stripInput: boolean;
   /** Added tokens that lower-casing must not touch (a capturing alternation). */
   private readonly protectedTokens: RegExp | undefined;
   /** The files this tokenizer was built from, to be copied on save. */
@@ -135,7 +140,9 @@ export class SentenceTokenizer {
     }
     this.tokenizerJson = tokenizerJson;
     this.tokenizerConfig = tokenizerConfig;
-    this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    const pipeline = asTransformers5(tokenizerJson, tokenizerConfig);
+    this.tokenizer = new Tokenizer(pipeline, tokenizerConfig);
+    this.stripInput = (pipeline['pre_tokenizer'] as { type?: string } | null | undefined)?.type === 'BertPreTokenizer';
     this.maxSeqLength = options.maxSeqLength;
     this.doLowerCase = options.doLowerCase ?? false;
     this.sourceFiles = sourceFiles;
@@ -226,7 +233,7 @@ export class SentenceTokenizer {
   }
 
   private preprocess(text: string): string {
-    const t = text.trim();
+    const t = this.stripInput ? text.trim() : text;
     const lower = this.doLowerCase || this.bertNormalizer.lowercase;
     if (!lower && !this.bertNormalizer.chinese) return t;
     // Lower-casing (sentence-transformers 6 does it through a normaliser) leaves added tokens
@@ -329,6 +336,38 @@ export class SentenceTokenizer {
       await fs.writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify(this.tokenizerConfig, null, 2));
     }
   }
+}
+
+/**
+ * The pipeline transformers 5 actually runs. Its tokenizer classes with their own constructor
+ * rebuild the normaliser and pre-tokeniser from the class, keeping only the vocabulary, merges,
+ * added tokens and SentencePiece charsmap of tokenizer.json:
+ * - XLMRobertaTokenizer: the `Precompiled` normaliser alone (the hub's `Replace(" {2,}", " ")`
+ *   is dropped), `WhitespaceSplit` + `Metaspace(prepend_scheme: always)`;
+ * - RobertaTokenizer: no normaliser, `ByteLevel(add_prefix_space)` from tokenizer_config.json.
+ * Other classes are used as tokenizer.json describes them.
+ */
+export function asTransformers5(json: Json, config: Json): Json {
+  const cls = String(config['tokenizer_class'] ?? '').replace(/Fast$/, '');
+  if (cls === 'XLMRobertaTokenizer') {
+    const normalizer = json['normalizer'] as { type?: string; normalizers?: { type?: string }[] } | null | undefined;
+    const precompiled = normalizer?.type === 'Precompiled' ? normalizer : normalizer?.normalizers?.find((n) => n.type === 'Precompiled');
+    return {
+      ...json,
+      normalizer: precompiled ?? null,
+      pre_tokenizer: {
+        type: 'Sequence',
+        pretokenizers: [
+          { type: 'WhitespaceSplit' },
+          { type: 'Metaspace', replacement: '\u2581', prepend_scheme: config['add_prefix_space'] === false ? 'never' : 'always', split: true },
+        ],
+      },
+    };
+  }
+  if (cls === 'RobertaTokenizer') {
+    return { ...json, normalizer: null, pre_tokenizer: { type: 'ByteLevel', add_prefix_space: config['add_prefix_space'] === true, trim_offsets: true, use_regex: true } };
+  }
+  return json;
 }
 
 /** CJK ideograph blocks above U+FFFF that BERT treats as Chinese characters. */
