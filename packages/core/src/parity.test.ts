@@ -106,3 +106,19 @@ describe('quantization equals sentence-transformers quantize_embeddings', () => 
     }
   });
 });
+
+describe('Dense weights from a PyTorch .bin (sentence-transformers < 2.3 layout)', () => {
+  it('tiny-multi-dense with 2_Dense/pytorch_model.bin gives the same embeddings', async () => {
+    const { cpSync, rmSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    await initBackend({ backend: 'wasm' });
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'dense-bin-')), 'model');
+    cpSync(path.join(fixturesDir, 'models', 'tiny-multi-dense'), dir, { recursive: true });
+    rmSync(path.join(dir, '2_Dense', 'model.safetensors'));
+    cpSync(path.join(fixturesDir, 'dense-bin', 'pytorch_model.bin'), path.join(dir, '2_Dense', 'pytorch_model.bin'));
+    const expected = JSON.parse(readFileSync(path.join(fixturesDir, 'models', 'tiny-multi-dense.expected.json'), 'utf8')) as Expected;
+    const model = await SentenceTransformer.load(dir);
+    expectRowsClose(await model.encode(expected.texts, { batchSize: 8 }), expected.encode.sentence_embeddings);
+    model.dispose();
+  });
+});

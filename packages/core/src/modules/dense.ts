@@ -1,12 +1,13 @@
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Features, Module, NamedWeight } from '../module.js';
-import { CheckpointError, ConfigError, InputError } from '../errors.js';
+import { ConfigError, InputError } from '../errors.js';
 import { checkTensors } from '../serialization/check-tensors.js';
 import { transposedData } from './transformer.js';
 import { readJsonFile } from '../serialization/json.js';
-import { readSafetensors, writeSafetensors } from '../serialization/safetensors.js';
+import { writeSafetensors } from '../serialization/safetensors.js';
+import { readStateDict } from '../serialization/state-dict.js';
 
 type Activation = (x: tf.Tensor) => tf.Tensor;
 
@@ -102,17 +103,8 @@ export class Dense implements Module {
     }
     const bias = config['bias'] === undefined ? true : Boolean(config['bias']);
     const activationFunction = (config['activation_function'] as string | undefined) ?? 'torch.nn.modules.activation.Tanh';
-    const file = path.join(dir, 'model.safetensors');
-    if (!existsSync(file)) {
-      const bin = path.join(dir, 'pytorch_model.bin');
-      throw new CheckpointError(
-        existsSync(bin)
-          ? `${bin}: PyTorch .bin weights are not supported yet for Dense; convert to model.safetensors`
-          : `${dir}: Dense weights not found; expected model.safetensors`,
-        existsSync(bin) ? bin : file,
-      );
-    }
-    const stored = await readSafetensors(file);
+    // model.safetensors, or pytorch_model.bin in older sentence-transformers models.
+    const { file, tensors: stored } = await readStateDict(dir);
     const expected: Record<string, number[]> = { 'linear.weight': [outF as number, inF as number] };
     if (bias) expected['linear.bias'] = [outF as number];
     checkTensors(file, stored, expected);
