@@ -142,6 +142,27 @@ export function normSpecs(name: string, dim: number): ParamSpec[] {
   ];
 }
 
+/** The parameters of every post-LayerNorm encoder layer (attention, its norm, FFN, its norm). */
+export function encoderLayerSpecs(c: TransformerConfig, namesOf: (l: number) => PostLnLayerNames): ParamSpec[] {
+  const D = c.hiddenSize;
+  const F = c.intermediateSize;
+  const specs: ParamSpec[] = [];
+  for (let l = 0; l < c.numHiddenLayers; l++) {
+    const n = namesOf(l);
+    specs.push(
+      ...linearSpecs(n.query, D, D),
+      ...linearSpecs(n.key, D, D),
+      ...linearSpecs(n.value, D, D),
+      ...linearSpecs(n.out, D, D),
+      ...normSpecs(n.attentionNorm, D),
+      ...linearSpecs(n.ffnIn, F, D),
+      ...linearSpecs(n.ffnOut, D, F),
+      ...normSpecs(n.outputNorm, D),
+    );
+  }
+  return specs;
+}
+
 export function embeddingSpec(name: string, rows: number, dim: number): ParamSpec {
   return { name, shape: [rows, dim], transposed: false, init: 'normal' };
 }

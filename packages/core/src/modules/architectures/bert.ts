@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError } from '../../errors.js';
 import type { JsonObject } from '../../serialization/json.js';
 import {
+  encoderLayerSpecs,
   additiveMask,
   checkHeads,
   configReader,
@@ -105,26 +106,13 @@ function bertLike(o: BertLikeOptions): Architecture {
 
     paramSpecs(c: TransformerConfig, withPooler: boolean): ParamSpec[] {
       const D = c.hiddenSize;
-      const F = c.intermediateSize;
       const specs: ParamSpec[] = [
         embeddingSpec('embeddings.word_embeddings.weight', c.vocabSize, D),
         embeddingSpec('embeddings.position_embeddings.weight', c.maxPositionEmbeddings, D),
         embeddingSpec('embeddings.token_type_embeddings.weight', c.typeVocabSize, D),
         ...normSpecs('embeddings.LayerNorm', D),
       ];
-      for (let l = 0; l < c.numHiddenLayers; l++) {
-        const n = layerNames(l);
-        specs.push(
-          ...linearSpecs(n.query, D, D),
-          ...linearSpecs(n.key, D, D),
-          ...linearSpecs(n.value, D, D),
-          ...linearSpecs(n.out, D, D),
-          ...normSpecs(n.attentionNorm, D),
-          ...linearSpecs(n.ffnIn, F, D),
-          ...linearSpecs(n.ffnOut, D, F),
-          ...normSpecs(n.outputNorm, D),
-        );
-      }
+      specs.push(...encoderLayerSpecs(c, layerNames));
       if (withPooler) specs.push(...linearSpecs('pooler.dense', D, D));
       return specs;
     },

@@ -9,12 +9,12 @@ import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../../errors.js';
 import type { JsonObject } from '../../serialization/json.js';
 import {
+  encoderLayerSpecs,
   additiveMask,
   checkHeads,
   configReader,
   embeddingSpec,
   layerNorm,
-  linearSpecs,
   normSpecs,
   runLayers,
   type Architecture,
@@ -84,25 +84,12 @@ export const DISTILBERT: Architecture = {
 
   paramSpecs(c: TransformerConfig): ParamSpec[] {
     const D = c.hiddenSize;
-    const F = c.intermediateSize;
     const specs: ParamSpec[] = [
       embeddingSpec('embeddings.word_embeddings.weight', c.vocabSize, D),
       embeddingSpec('embeddings.position_embeddings.weight', c.maxPositionEmbeddings, D),
       ...normSpecs('embeddings.LayerNorm', D),
     ];
-    for (let l = 0; l < c.numHiddenLayers; l++) {
-      const n = layerNames(l);
-      specs.push(
-        ...linearSpecs(n.query, D, D),
-        ...linearSpecs(n.key, D, D),
-        ...linearSpecs(n.value, D, D),
-        ...linearSpecs(n.out, D, D),
-        ...normSpecs(n.attentionNorm, D),
-        ...linearSpecs(n.ffnIn, F, D),
-        ...linearSpecs(n.ffnOut, D, F),
-        ...normSpecs(n.outputNorm, D),
-      );
-    }
+    specs.push(...encoderLayerSpecs(c, layerNames));
     return specs;
   },
 

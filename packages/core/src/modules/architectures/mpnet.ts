@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError } from '../../errors.js';
 import type { JsonObject } from '../../serialization/json.js';
 import {
+  encoderLayerSpecs,
   additiveMask,
   checkHeads,
   configReader,
@@ -128,26 +129,13 @@ export const MPNET: Architecture = {
 
   paramSpecs(c: TransformerConfig, withPooler: boolean): ParamSpec[] {
     const D = c.hiddenSize;
-    const F = c.intermediateSize;
     const specs: ParamSpec[] = [
       embeddingSpec('embeddings.word_embeddings.weight', c.vocabSize, D),
       embeddingSpec('embeddings.position_embeddings.weight', c.maxPositionEmbeddings, D),
       ...normSpecs('embeddings.LayerNorm', D),
       embeddingSpec('encoder.relative_attention_bias.weight', c.relativeAttentionNumBuckets ?? NUM_BUCKETS, c.numAttentionHeads),
     ];
-    for (let l = 0; l < c.numHiddenLayers; l++) {
-      const n = layerNames(l);
-      specs.push(
-        ...linearSpecs(n.query, D, D),
-        ...linearSpecs(n.key, D, D),
-        ...linearSpecs(n.value, D, D),
-        ...linearSpecs(n.out, D, D),
-        ...normSpecs(n.attentionNorm, D),
-        ...linearSpecs(n.ffnIn, F, D),
-        ...linearSpecs(n.ffnOut, D, F),
-        ...normSpecs(n.outputNorm, D),
-      );
-    }
+    specs.push(...encoderLayerSpecs(c, layerNames));
     if (withPooler) specs.push(...linearSpecs('pooler.dense', D, D));
     return specs;
   },
@@ -161,7 +149,6 @@ export const MPNET: Architecture = {
     const [B, T] = inputIds.shape;
     const limit = c.maxPositionEmbeddings - MPNET_PADDING_IDX - 1;
     if (T > limit) throw new InputError(`sequence length ${T} exceeds the ${limit} positions of the model (max_position_embeddings ${c.maxPositionEmbeddings})`);
-    const D = c.hiddenSize;
     return tf.tidy(() => {
       const positions = paddingOffsetPositions(inputIds, MPNET_PADDING_IDX).reshape([B * T]);
       const x = tf.gather(ctx.p('embeddings.word_embeddings.weight'), inputIds.reshape([B * T])) // (B·T, D)
