@@ -11,6 +11,7 @@
 import { promises as fs } from 'node:fs';
 import { CheckpointError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { decodeBlock } from './torch-checkpoint.js';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -35,56 +36,9 @@ export interface TensorToWrite {
 
 const MAX_HEADER = 100 * 1024 * 1024;
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
-function decode(dtype: SafetensorsDtype, bytes: Uint8Array, count: number, file: string, name: string): Float32Array | Int32Array {
-  // Copy into an aligned buffer: tensor data in the file is not necessarily aligned.
-  const buf = new Uint8Array(bytes).buffer; // a copy (Buffer.slice would share the pool)
-  const view = new DataView(buf);
-  switch (dtype) {
-    case 'F32':
-      return new Float32Array(buf);
-    case 'F64':
-      return Float32Array.from(new Float64Array(buf));
-    case 'F16': {
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
-      return out;
-    }
-    case 'BF16': {
-      // bfloat16 is the top half of a float32.
-      const out = new Uint32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getUint16(2 * i, true) << 16;
-      return new Float32Array(out.buffer);
-    }
-    case 'I64': {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) {
-        const v = view.getBigInt64(8 * i, true);
-        if (v > 2147483647n || v < -2147483648n) {
-          throw new CheckpointError(`${file}: tensor '${name}' holds an int64 value ${v} that does not fit int32`, file);
-        }
-        out[i] = Number(v);
-      }
-      return out;
-    }
-    case 'I32':
-      return new Int32Array(buf);
-    case 'I16':
-      return Int32Array.from(new Int16Array(buf));
-    case 'I8':
-      return Int32Array.from(new Int8Array(buf));
-    case 'U8':
-    case 'BOOL':
-      return Int32Array.from(new Uint8Array(buf));
-  }
+/** Decodes one tensor's bytes (copied, so that typed arrays are aligned) to float32 / int32. */
+function decode(dtype: SafetensorsDtype, bytes: Uint8Array, file: string, name: string): Float32Array | Int32Array {
+  return decodeBlock(dtype, new Uint8Array(bytes), (why) => new CheckpointError(`${file}: tensor '${name}' ${why}`, file));
 }
 
 function corrupt(file: string, why: string): CheckpointError {
@@ -137,7 +91,7 @@ export function parseSafetensors(bytes: Uint8Array, file = '<buffer>'): Map<stri
       throw corrupt(file, `tensor '${name}' (${dtype} ${JSON.stringify(shape)}) needs ${count * DTYPE_BYTES[dtype]} bytes, has ${byteLen}`);
     }
     const raw = bytes.subarray(dataStart + (offsets[0] as number), dataStart + (offsets[1] as number));
-    out.set(name, { dtype, shape: shape as number[], data: decode(dtype, raw, count, file, name) });
+    out.set(name, { dtype, shape: shape as number[], data: decode(dtype, raw, file, name) });
   }
   return out;
 }

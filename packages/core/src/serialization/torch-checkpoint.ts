@@ -634,7 +634,7 @@ function elementReader(dtype: SafetensorsDtype, view: DataView, little: boolean,
 }
 
 /** Decodes a contiguous little-endian block (a fresh, aligned copy: never a Buffer view) in one pass. */
-function decodeBlock(dtype: SafetensorsDtype, raw: Uint8Array, fail: (why: string) => CheckpointError): Float32Array | Int32Array {
+export function decodeBlock(dtype: SafetensorsDtype, raw: Uint8Array, fail: (why: string) => CheckpointError): Float32Array | Int32Array {
   const buf = raw.buffer;
   switch (dtype) {
     case 'F32':
