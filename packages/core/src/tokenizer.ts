@@ -11,6 +11,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ConfigError, InputError } from './errors.js';
+import { PrecompiledCharsmap } from './precompiled-charsmap.js';
 import { readJsonFile, readJsonFileIfExists } from './serialization/json.js';
 
 /** A padded, row-major batch of token ids. */
@@ -142,6 +143,7 @@ export class SentenceTokenizer {
     this.tokenizerConfig = tokenizerConfig;
     const pipeline = asTransformers5(tokenizerJson, tokenizerConfig);
     this.tokenizer = new Tokenizer(pipeline, tokenizerConfig);
+    useCharsmaps(this.tokenizer.normalizer as JsNormalizer | null);
     this.stripInput = (pipeline['pre_tokenizer'] as { type?: string } | null | undefined)?.type === 'BertPreTokenizer';
     this.maxSeqLength = options.maxSeqLength;
     this.doLowerCase = options.doLowerCase ?? false;
@@ -343,7 +345,8 @@ export class SentenceTokenizer {
  * rebuild the normaliser and pre-tokeniser from the class, keeping only the vocabulary, merges,
  * added tokens and SentencePiece charsmap of tokenizer.json:
  * - XLMRobertaTokenizer: the `Precompiled` normaliser alone (the hub's `Replace(" {2,}", " ")`
- *   is dropped), `WhitespaceSplit` + `Metaspace(prepend_scheme: always)`;
+ *   is dropped), `WhitespaceSplit` + `Metaspace(prepend_scheme: always)`; the charsmap is
+ *   applied by {@link PrecompiledCharsmap} (see `useCharsmaps`);
  * - RobertaTokenizer: no normaliser, `ByteLevel(add_prefix_space)` from tokenizer_config.json.
  * Other classes are used as tokenizer.json describes them.
  */
@@ -352,9 +355,12 @@ export function asTransformers5(json: Json, config: Json): Json {
   if (cls === 'XLMRobertaTokenizer') {
     const normalizer = json['normalizer'] as { type?: string; normalizers?: { type?: string }[] } | null | undefined;
     const precompiled = normalizer?.type === 'Precompiled' ? normalizer : normalizer?.normalizers?.find((n) => n.type === 'Precompiled');
+    // The JS WhitespaceSplit splits at /\s/, which lacks U+0085 (NEL), a separator for Rust's
+    // char::is_whitespace; the charsmap keeps NEL, so it becomes a space, which splits the same.
+    const nel = { type: 'Replace', pattern: { String: '\u0085' }, content: ' ' };
     return {
       ...json,
-      normalizer: precompiled ?? null,
+      normalizer: precompiled ? { type: 'Sequence', normalizers: [precompiled, nel] } : nel,
       pre_tokenizer: {
         type: 'Sequence',
         pretokenizers: [
@@ -368,6 +374,30 @@ export function asTransformers5(json: Json, config: Json): Json {
     return { ...json, normalizer: null, pre_tokenizer: { type: 'ByteLevel', add_prefix_space: config['add_prefix_space'] === true, trim_offsets: true, use_regex: true } };
   }
   return json;
+}
+
+/**
+ * Makes every `Precompiled` normaliser of the pipeline (alone or inside a Sequence) apply its
+ * SentencePiece charsmap as Rust tokenizers does ({@link PrecompiledCharsmap}); the JS library's
+ * own `Precompiled` ignores the charsmap and approximates it with NFKC.
+ */
+function useCharsmaps(normalizer: JsNormalizer | null): void {
+  if (!normalizer) return;
+  if (normalizer.config?.type === 'Precompiled') {
+    const base64 = normalizer.config.precompiled_charsmap;
+    if (typeof base64 !== 'string' || base64 === '') return;
+    const charsmap = new PrecompiledCharsmap(base64);
+    normalizer.normalize = (text: string) => charsmap.normalize(text);
+  } else if (normalizer.config?.type === 'Sequence' && Array.isArray(normalizer.normalizers)) {
+    for (const inner of normalizer.normalizers) useCharsmaps(inner);
+  }
+}
+
+/** The parts of an @huggingface/tokenizers normaliser object that {@link useCharsmaps} uses. */
+interface JsNormalizer {
+  config?: { type?: string; precompiled_charsmap?: unknown };
+  normalizers?: (JsNormalizer | null)[];
+  normalize(text: string): string;
 }
 
 /** CJK ideograph blocks above U+FFFF that BERT treats as Chinese characters. */
