@@ -30,3 +30,5 @@ export { mpnetRelativePositionBucket } from './modules/architectures/mpnet.js';
 export type { Architecture, ModelType, TransformerConfig } from './modules/architectures/architecture.js';
 export { convertCheckpoint, convertCli } from './convert-checkpoint.js';
 export type { ConvertOptions, ConvertResult } from './convert-checkpoint.js';
+export { EncodePool } from './parallel/encode-pool.js';
+export type { EncodePoolOptions } from './parallel/encode-pool.js';
