@@ -69,6 +69,7 @@ export interface TrainConfig {
   maxGradNorm: number;
   gradientAccumulationSteps: number;
   miniBatchSize?: number;
+  dataParallel: number;
   seed: number;
   evaluationSteps: number;
   checkpointSteps: number;
@@ -111,6 +112,7 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'maxGradNorm', flag: 'max-grad-norm', kind: 'number', default: 1, min: 0, description: 'Clip the global gradient norm to this (0: no clipping).' },
   { key: 'gradientAccumulationSteps', flag: 'gradient-accumulation-steps', kind: 'integer', default: 1, min: 1, description: 'Batches whose gradients are summed before one optimizer step.' },
   { key: 'miniBatchSize', flag: 'mini-batch-size', kind: 'integer', min: 1, description: 'Gradient caching: embed at most this many texts with gradients at once (memory no longer grows with the batch).' },
+  { key: 'dataParallel', flag: 'data-parallel', kind: 'integer', default: 1, min: 1, description: 'Worker threads that share each batch (one replica of the model each; same gradients). Use the number of cores on wasm, which runs one core per thread.' },
   { key: 'seed', flag: 'seed', kind: 'integer', default: 42, description: 'Seed of initialisation, shuffling and dropout.' },
   { key: 'evaluationSteps', flag: 'evaluation-steps', kind: 'integer', default: 0, min: 0, description: 'Evaluate every N steps (0: only at epoch ends).' },
   { key: 'checkpointSteps', flag: 'checkpoint-steps', kind: 'integer', default: 500, min: 0, description: 'Write a resumable checkpoint every N steps (0: never).' },
@@ -228,6 +230,9 @@ export function resolveConfig(fromFile: Record<string, unknown>, fromFlags: Reco
       throw new ConfigError(`option 'evaluator.type' is ${JSON.stringify(config.evaluator.type)}; expected one of ${EVALUATOR_TYPES.join(', ')}`, { field: 'evaluator.type' });
     }
     checkData(config.evaluator.data, 'evaluator.data');
+  }
+  if (config.dataParallel > 1 && config.miniBatchSize !== undefined) {
+    throw new ConfigError("option 'data-parallel' cannot be combined with 'mini-batch-size' yet: use one or the other", { field: 'data-parallel' });
   }
   if (config.warmupRatio > 1) throw new ConfigError(`option 'warmup-ratio' is ${config.warmupRatio}; expected a fraction between 0 and 1`, { field: 'warmup-ratio' });
   return config;

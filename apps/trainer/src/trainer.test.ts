@@ -48,6 +48,7 @@ describe('configuration errors are raised before training starts and name the op
     ['an unknown format', ['--format', 'xml'], "option 'objectives[0].data.format' is \"xml\"; expected one of pairs, sts, nli"],
     ['a missing model', ['--model', '/nonexistent/model'], "option 'model': directory /nonexistent/model not found"],
     ['an unknown flag', ['--learnig-rate', '1'], "Unknown option '--learnig-rate'"],
+    ['data parallel with gradient caching', ['--data-parallel', '2', '--mini-batch-size', '4'], "option 'data-parallel' cannot be combined with 'mini-batch-size'"],
   ];
   for (const [what, flags, message] of cases) {
     it(what, async () => {
@@ -119,6 +120,19 @@ describe('training', () => {
     // The checkpoint is at step 6; a resumed run repeats step 7 and goes on.
     const resumed = await train(tinyConfig({ ...common, outputDir: dir, resume: true }), quiet);
     expect(resumed.losses).toHaveLength(full.losses.length);
+    resumed.losses.forEach((l, i) => expect(Math.abs(l - full.losses[i]!), `step ${i + 1}`).toBeLessThan(1e-6 * Math.max(1, Math.abs(full.losses[i]!))));
+  });
+
+  it('--data-parallel 2 trains, leaks nothing and resumes exactly', async () => {
+    const common = { epochs: 2, checkpointSteps: 2, seed: 5, dataParallel: 2 };
+    const before = tf.memory().numTensors;
+    const full = await train(tinyConfig(common), quiet);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(full.steps).toBe(12);
+    expect(full.losses.slice(-3).reduce((a, b) => a + b)).toBeLessThan(full.losses.slice(0, 3).reduce((a, b) => a + b));
+    const dir = path.join(tmp(), 'run');
+    await train(tinyConfig({ ...common, outputDir: dir }), { ...quiet, stopAfterStep: 7 });
+    const resumed = await train(tinyConfig({ ...common, outputDir: dir, resume: true }), quiet);
     resumed.losses.forEach((l, i) => expect(Math.abs(l - full.losses[i]!), `step ${i + 1}`).toBeLessThan(1e-6 * Math.max(1, Math.abs(full.losses[i]!))));
   });
 

@@ -16,6 +16,7 @@ import { writeReport } from './report.js';
 import { AdamW, clipGradNorm } from './training/adamw.js';
 import { hasCheckpoint, readState, restoreCheckpoint, saveCheckpoint, type TrainerState } from './training/checkpoint.js';
 import { batchGradients } from './training/gradients.js';
+import { DataParallel } from './training/data-parallel.js';
 import { TrainProgress } from './training/progress.js';
 import { lrMultiplier } from './training/schedule.js';
 
@@ -146,7 +147,9 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   };
 
   let stopped = false;
+  let parallel: DataParallel | undefined;
   try {
+    if (config.dataParallel > 1) parallel = await DataParallel.open(model, { workers: config.dataParallel, backend: config.backend });
     while (state.step < totalSteps && !stopped) {
       for (const o of objectives) o.sampler.setEpoch(state.epoch);
       const epochBatches = objectives.map((o) => [...o.sampler]);
@@ -162,11 +165,14 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
             const columns = records[0]!.texts.map((_, c) => records.map((r) => r.texts[c]!));
             const labels = labelsTensor(records);
             try {
-              const g = batchGradients(model, o.loss, { columns, ...(labels ? { labels } : {}) }, {
-                training: true,
-                seed: config.seed * 1_000_003 + state.step * 101 + k * 11 + a,
-                ...(config.miniBatchSize !== undefined ? { miniBatchSize: config.miniBatchSize } : {}),
-              });
+              const seed = config.seed * 1_000_003 + state.step * 101 + k * 11 + a;
+              const g = parallel
+                ? await parallel.batchGradients(o.loss, { columns, ...(labels ? { labels } : {}) }, { training: true, seed })
+                : batchGradients(model, o.loss, { columns, ...(labels ? { labels } : {}) }, {
+                    training: true,
+                    seed,
+                    ...(config.miniBatchSize !== undefined ? { miniBatchSize: config.miniBatchSize } : {}),
+                  });
               lossSum += g.loss;
               for (const [name, t] of g.grads) {
                 const prev = grads.get(name);
@@ -192,6 +198,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
           if (config.maxGradNorm > 0) clipGradNorm(grads, config.maxGradNorm);
           o.optimizer.lr = lr;
           o.optimizer.apply(grads);
+          parallel?.weightsChanged();
           tf.dispose([...grads.values()]);
           stepLosses.push(loss);
         }
@@ -235,6 +242,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     if (config.report && !stopped) await writeReport(path.join(outputDir, 'report.html'), config, result);
     return result;
   } finally {
+    await parallel?.close();
     model.dispose();
     for (const o of objectives) {
       o.optimizer.dispose();

@@ -26,7 +26,7 @@ export interface BatchGradients {
 }
 
 /** The dropout seed of chunk `chunk` of column `column`, the same in both passes. */
-const chunkSeed = (seed: number, column: number, chunk: number): number => seed * 7919 + column * 104729 + chunk;
+export const chunkSeed = (seed: number, column: number, chunk: number): number => seed * 7919 + column * 104729 + chunk;
 
 function byName(weights: NamedWeight[], grads: tf.NamedTensorMap): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();

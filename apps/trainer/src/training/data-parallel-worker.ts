@@ -1,0 +1,70 @@
+/**
+ * One gradient worker of DataParallel: its own TF.js backend and a replica of the model.
+ *
+ * A step is one `tf.variableGrads` call whose function embeds this worker's rows, hands the
+ * embeddings to the main thread, and blocks (Atomics.wait) until the main thread has computed the
+ * loss over every worker's rows and written back dL/d(embedding) for these rows; it then returns
+ * Σ embedding · upstream, so the backward pass that follows gives exactly this worker's share of
+ * the gradient. The forward graph is built once: no replay, no second forward.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { SentenceTransformer, initBackend, tf } from '@sbert/core';
+import { serializeError, type DataParallelWorkerData, type StepRequest, type WorkerReply } from './data-parallel-messages.js';
+
+const port = parentPort;
+if (!port) throw new Error('data-parallel-worker.js must run in a worker thread');
+const settings = workerData as DataParallelWorkerData;
+const send = (m: WorkerReply): void => port.postMessage(m);
+
+class Aborted extends Error {}
+
+try {
+  await initBackend({ backend: settings.backend });
+  const model = await SentenceTransformer.load(settings.modelDir, { backend: settings.backend });
+  const weights = model.trainableWeights();
+  const sizes = weights.map((w) => w.variable.size);
+  const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+  const sharedWeights = new Float32Array(settings.weights);
+  const sharedGrads = new Float32Array(settings.grads);
+  let version = -1;
+
+  const step = (req: StepRequest): boolean[] => {
+    if (req.version !== version) {
+      weights.forEach((w, i) => tf.tidy(() => w.variable.assign(tf.tensor(sharedWeights.subarray(offsets[i]!, offsets[i]! + sizes[i]!), w.variable.shape))));
+      version = req.version;
+    }
+    const control = new Int32Array(req.control);
+    const { value, grads } = tf.variableGrads(() => {
+      const embeddings = req.columns.map((texts, c) => model.embed(texts, { training: req.training, dropoutSeed: req.seeds[c]! }));
+      const dim = embeddings[0]!.shape[1];
+      const rows = req.columns[0]!.length;
+      const data = new Float32Array(rows * dim * embeddings.length);
+      embeddings.forEach((e, c) => data.set(e.dataSync() as Float32Array, c * rows * dim));
+      send({ type: 'embedded', data, dim });
+      Atomics.wait(control, 0, 0);
+      if (Atomics.load(control, 0) !== 1) throw new Aborted('step aborted by the main thread');
+      const upstream = new Float32Array(req.upstream);
+      return tf.addN(embeddings.map((e, c) => tf.sum(e.mul(tf.tensor2d(upstream.subarray(c * rows * dim, (c + 1) * rows * dim), [rows, dim]))))) as tf.Scalar;
+    }, weights.map((w) => w.variable));
+    value.dispose();
+    weights.forEach((w, i) => {
+      const g = grads[w.variable.name];
+      const target = sharedGrads.subarray(offsets[i]!, offsets[i]! + sizes[i]!);
+      if (g) target.set(g.dataSync() as Float32Array);
+      else target.fill(0);
+    });
+    tf.dispose(Object.values(grads));
+    return weights.map((w) => grads[w.variable.name] !== undefined);
+  };
+
+  port.on('message', (req: StepRequest) => {
+    try {
+      send({ type: 'done', present: step(req) });
+    } catch (error) {
+      send({ type: 'error', error: serializeError(error) });
+    }
+  });
+  send({ type: 'ready', names: weights.map((w) => w.name), sizes });
+} catch (error) {
+  send({ type: 'failed', error: serializeError(error) });
+}

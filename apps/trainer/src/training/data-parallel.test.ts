@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, SentenceTransformer, tf } from '@sbert/core';
+import { CoSENTLoss, MultipleNegativesRankingLoss, SoftmaxLoss } from '@sbert/losses';
+import { batchGradients } from './gradients.js';
+import { DataParallel, splitRows } from './data-parallel.js';
+import { AdamW } from './adamw.js';
+import { tinyVocab } from '../test-utils/paths.js';
+
+const s1 = ['喜欢打篮球的男生喜欢什么样的女生', 'a man plays guitar', '今天天气很好', 'the cat sleeps on the sofa', '我想去北京旅游', 'two dogs run in the park', '怎么学习英语'];
+const s2 = ['爱打篮球的男生喜欢什么样的女生', 'someone plays a guitar', '今天天气不错', 'a cat is sleeping', '北京有什么好玩的', 'dogs are running', '英语怎么学'];
+
+function maxRelDiff(a: Map<string, tf.Tensor>, b: Map<string, tf.Tensor>): number {
+  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+  let worst = 0;
+  for (const [name, ga] of a) {
+    const x = ga.dataSync();
+    const y = b.get(name)!.dataSync();
+    const scale = Math.max(1e-3, ...Array.from(x, Math.abs));
+    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!) / scale);
+  }
+  return worst;
+}
+
+describe('splitRows', () => {
+  it('covers every row once, in order, on at most n workers', () => {
+    expect(splitRows(7, 2)).toEqual([[0, 3], [3, 7]]);
+    expect(splitRows(1, 2)).toEqual([[0, 1]]);
+    expect(splitRows(9, 3)).toEqual([[0, 3], [3, 6], [6, 9]]);
+  });
+});
+
+describe('DataParallel gives the single-threaded gradients', () => {
+  let model: SentenceTransformer;
+  let dp: DataParallel;
+  beforeAll(async () => {
+    await initBackend({ backend: 'wasm' });
+    model = await SentenceTransformer.create({ tokenizer: tinyVocab, layers: 2, hidden: 32, heads: 4, intermediate: 64, maxSeqLength: 24, seed: 3 });
+    dp = await DataParallel.open(model, { workers: 2, backend: 'wasm' });
+  });
+  afterAll(async () => {
+    await dp.close();
+    model.dispose();
+  });
+
+  const cases = [
+    ['CoSENTLoss', () => new CoSENTLoss(), () => ({ columns: [s1, s2], labels: tf.tensor1d([1, 0.2, 0.9, 0.5, 0, 0.7, 1]) })],
+    ['MultipleNegativesRankingLoss', () => new MultipleNegativesRankingLoss(), () => ({ columns: [s1, s2, [...s2].reverse()] })],
+    ['SoftmaxLoss (loss weights too)', () => new SoftmaxLoss({ embeddingDimension: 32, numLabels: 3 }), () => ({ columns: [s1, s2], labels: tf.tensor1d([0, 1, 2, 0, 1, 2, 0], 'int32') })],
+  ] as const;
+
+  for (const [name, makeLoss, makeBatch] of cases) {
+    it(`${name}: two workers give the one-graph loss and gradients within 1e-5, with no leak`, async () => {
+      const loss = makeLoss();
+      const batch = makeBatch();
+      const before = tf.memory().numTensors;
+      const plain = batchGradients(model, loss, batch, { training: false, seed: 1 });
+      const parallel = await dp.batchGradients(loss, batch, { training: false, seed: 1 });
+      expect(Math.abs(plain.loss - parallel.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(plain.loss)));
+      expect(plain.grads.size).toBeGreaterThan(30);
+      expect(maxRelDiff(plain.grads, parallel.grads)).toBeLessThan(1e-5);
+      tf.dispose([...plain.grads.values(), ...parallel.grads.values()]);
+      expect(tf.memory().numTensors).toBe(before);
+      (batch as { labels?: tf.Tensor }).labels?.dispose();
+      loss.dispose();
+    });
+  }
+
+  it('follows the weights after an optimizer step', async () => {
+    const loss = new CoSENTLoss();
+    const labels = tf.tensor1d([1, 0.2, 0.9, 0.5, 0, 0.7, 1]);
+    const opt = new AdamW(model.trainableWeights(), { lr: 1e-2 });
+    const first = await dp.batchGradients(loss, { columns: [s1, s2], labels }, { training: false, seed: 1 });
+    opt.apply(first.grads);
+    dp.weightsChanged();
+    tf.dispose([...first.grads.values()]);
+    const plain = batchGradients(model, loss, { columns: [s1, s2], labels }, { training: false, seed: 1 });
+    const parallel = await dp.batchGradients(loss, { columns: [s1, s2], labels }, { training: false, seed: 1 });
+    expect(Math.abs(plain.loss - first.loss)).toBeGreaterThan(1e-4);
+    expect(Math.abs(plain.loss - parallel.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(plain.loss)));
+    expect(maxRelDiff(plain.grads, parallel.grads)).toBeLessThan(1e-5);
+    tf.dispose([...plain.grads.values(), ...parallel.grads.values(), labels]);
+    opt.dispose();
+  });
+
+  it('a batch smaller than the pool uses fewer workers', async () => {
+    const loss = new MultipleNegativesRankingLoss();
+    const plain = batchGradients(model, loss, { columns: [s1.slice(0, 1), s2.slice(0, 1)] }, { training: false, seed: 1 });
+    const parallel = await dp.batchGradients(loss, { columns: [s1.slice(0, 1), s2.slice(0, 1)] }, { training: false, seed: 1 });
+    expect(maxRelDiff(plain.grads, parallel.grads)).toBeLessThan(1e-5);
+    tf.dispose([...plain.grads.values(), ...parallel.grads.values()]);
+  });
+});

@@ -1,0 +1,275 @@
+/**
+ * Data-parallel gradients over worker threads, for backends that use one core each (wasm in
+ * Node). Each worker holds a replica of the model and back-propagates its share of the batch's
+ * rows; the main thread keeps the model of record, computes the loss over all rows (so batch-wide
+ * losses such as CoSENT and MultipleNegativesRanking see the whole batch) and sums the gradients.
+ *
+ * Per step:
+ *   1. the main thread publishes the current weights (shared memory) when they changed;
+ *   2. worker w embeds its rows R_w with a gradient tape and posts E_w, then waits;
+ *   3. the main thread computes L(E_1 ⊕ … ⊕ E_n), G = ∂L/∂E, and the gradients of the loss's
+ *      own weights; it writes G_w into worker w's shared buffer and wakes the workers;
+ *   4. worker w back-propagates Σ E_w · G_w, i.e. ∂L/∂θ restricted to R_w, into shared memory;
+ *   5. the main thread sums the workers' gradients.
+ * The result equals the single-threaded gradient up to float summation order; dropout masks
+ * differ (each worker seeds its own rows), as with any change of the batch split.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ConfigError, SbertError, SentenceTransformer, tf, type BackendChoice, type NamedWeight } from '@sbert/core';
+import type { Loss } from '@sbert/losses';
+import type { BatchGradients, TextBatch } from './gradients.js';
+import { chunkSeed } from './gradients.js';
+import type { DataParallelWorkerData, SerializedError, StepRequest, WorkerReply } from './data-parallel-messages.js';
+
+function workerScript(): URL {
+  const sibling = new URL('./data-parallel-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(sibling))) return sibling;
+  const built = new URL('../../dist/training/data-parallel-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built;
+  throw new ConfigError(`the worker script ${fileURLToPath(sibling)} is missing; run \`pnpm build\` in apps/trainer`);
+}
+
+function toError(e: SerializedError, index: number): Error {
+  return new SbertError(e.code ?? 'E_WORKER', `data-parallel worker ${index}: ${e.message}`);
+}
+
+interface Slot {
+  worker: Worker;
+  grads: Float32Array;
+  /** The reply the current step waits for. */
+  waiting?: { resolve: (m: WorkerReply) => void; reject: (e: Error) => void };
+}
+
+/** Splits `rows` rows over at most `n` workers as evenly as possible: [start, end) per worker. */
+export function splitRows(rows: number, n: number): [number, number][] {
+  const parts = Math.min(n, rows);
+  return Array.from({ length: parts }, (_, w) => [Math.floor((w * rows) / parts), Math.floor(((w + 1) * rows) / parts)]);
+}
+
+export class DataParallel {
+  private version = 0;
+  private published = -1;
+  private broken: Error | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly slots: Slot[],
+    private readonly model: SentenceTransformer,
+    private readonly weights: NamedWeight[],
+    private readonly sizes: number[],
+    private readonly sharedWeights: Float32Array,
+    private readonly tmpDir: string,
+  ) {}
+
+  get workers(): number {
+    return this.slots.length;
+  }
+
+  /**
+   * Starts `workers` threads, each loading a copy of `model` (saved once to a temporary
+   * directory) on `backend`.
+   */
+  static async open(model: SentenceTransformer, options: { workers: number; backend: BackendChoice }): Promise<DataParallel> {
+    const weights = model.trainableWeights();
+    const sizes = weights.map((w) => w.variable.size);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'sbert-data-parallel-'));
+    const modelDir = path.join(tmpDir, 'model');
+    const slots: Slot[] = [];
+    try {
+      await model.save(modelDir);
+      const sharedWeights = new SharedArrayBuffer(total * 4);
+      const script = workerScript();
+      const ready: Promise<void>[] = [];
+      const cleanups: (() => void)[] = [];
+      for (let i = 0; i < options.workers; i++) {
+        const grads = new SharedArrayBuffer(total * 4);
+        const data: DataParallelWorkerData = { modelDir, backend: options.backend, weights: sharedWeights, grads };
+        const worker = new Worker(script, { workerData: data });
+        slots.push({ worker, grads: new Float32Array(grads) });
+        ready.push(
+          new Promise<void>((resolve, reject) => {
+            const onMessage = (m: WorkerReply): void => {
+              if (m.type === 'failed') reject(toError(m.error, i));
+              else if (m.type === 'ready') {
+                const same = m.names.length === weights.length && m.names.every((n, k) => n === weights[k]!.name && m.sizes[k] === sizes[k]);
+                if (same) resolve();
+                else reject(new SbertError('E_WORKER', `data-parallel worker ${i}: its model copy has other weights than the model (${m.names.length} vs ${weights.length})`));
+              }
+            };
+            const onExit = (code: number): void => reject(new SbertError('E_WORKER', `data-parallel worker ${i} exited with code ${code} while starting`));
+            worker.on('message', onMessage);
+            worker.on('error', reject);
+            worker.on('exit', onExit);
+            // Only our own listeners go: Worker starts and stops its port by its 'message' listeners.
+            cleanups.push(() => {
+              worker.off('message', onMessage);
+              worker.off('error', reject);
+              worker.off('exit', onExit);
+            });
+          }),
+        );
+      }
+      await Promise.all(ready);
+      for (const cleanup of cleanups) cleanup();
+      const dp = new DataParallel(slots, model, weights, sizes, new Float32Array(sharedWeights), tmpDir);
+      slots.forEach((s, i) => dp.attach(s, i));
+      return dp;
+    } catch (error) {
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+      rmSync(tmpDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  private attach(slot: Slot, index: number): void {
+    slot.worker.on('message', (m: WorkerReply) => {
+      const w = slot.waiting;
+      slot.waiting = undefined;
+      if (!w) return;
+      if (m.type === 'error') w.reject(toError(m.error, index));
+      else w.resolve(m);
+    });
+    const fail = (error: Error): void => {
+      if (this.closed) return;
+      this.broken ??= error;
+      slot.waiting?.reject(error);
+      slot.waiting = undefined;
+    };
+    slot.worker.on('error', (e) => fail(new SbertError('E_WORKER', `data-parallel worker ${index} failed: ${e.message}`, { cause: e })));
+    slot.worker.on('exit', (code) => fail(new SbertError('E_WORKER', `data-parallel worker ${index} exited with code ${code}`)));
+  }
+
+  private next(slot: Slot): Promise<WorkerReply> {
+    return new Promise((resolve, reject) => (slot.waiting = { resolve, reject }));
+  }
+
+  /** Tells the workers that the model's weights changed (call after every optimizer step). */
+  weightsChanged(): void {
+    this.version += 1;
+  }
+
+  private publish(): void {
+    if (this.published === this.version) return;
+    let offset = 0;
+    this.weights.forEach((w, i) => {
+      this.sharedWeights.set(w.variable.dataSync() as Float32Array, offset);
+      offset += this.sizes[i]!;
+    });
+    this.published = this.version;
+  }
+
+  /**
+   * Loss and gradients of one batch, as `batchGradients` (plain path) computes them, with the
+   * rows spread over the workers.
+   */
+  async batchGradients(loss: Loss, batch: TextBatch, options: { training: boolean; seed: number }): Promise<BatchGradients> {
+    if (this.broken) throw this.broken;
+    this.publish();
+    const B = batch.columns[0]?.length ?? 0;
+    const parts = splitRows(B, this.slots.length);
+    const active = this.slots.slice(0, parts.length);
+    const control = new SharedArrayBuffer(4);
+    const flag = new Int32Array(control);
+    const upstreams = parts.map(([s, e]) => new SharedArrayBuffer(Math.max(1, (e - s) * batch.columns.length) * 4 * this.maxDim()));
+    const embeddedReplies = active.map((slot) => this.next(slot));
+    active.forEach((slot, w) => {
+      const [s, e] = parts[w]!;
+      const request: StepRequest = {
+        type: 'step',
+        version: this.version,
+        columns: batch.columns.map((texts) => texts.slice(s, e)),
+        seeds: batch.columns.map((_, c) => chunkSeed(options.seed, c, w)),
+        training: options.training,
+        control,
+        upstream: upstreams[w]!,
+      };
+      slot.worker.postMessage(request);
+    });
+    const release = (value: number): void => {
+      Atomics.store(flag, 0, value);
+      Atomics.notify(flag, 0);
+    };
+    let doneReplies: Promise<WorkerReply>[] = [];
+    try {
+      const embedded = (await Promise.all(embeddedReplies)) as Extract<WorkerReply, { type: 'embedded' }>[];
+      doneReplies = active.map((slot) => this.next(slot));
+      const dim = embedded[0]!.dim;
+      // Each column's embeddings in row order: worker parts one after the other.
+      const columns = batch.columns.map((_, c) =>
+        tf.tidy(() => tf.concat(embedded.map((m, w) => {
+          const rows = parts[w]![1] - parts[w]![0];
+          return tf.tensor2d(m.data.subarray(c * rows * dim, (c + 1) * rows * dim), [rows, dim]);
+        }), 0) as tf.Tensor2D),
+      );
+      const f = (...e: tf.Tensor[]): tf.Scalar => loss.computeLossFromEmbeddings(e as tf.Tensor2D[], batch.labels);
+      const total = new Map<string, tf.Tensor>();
+      let lossValue: number;
+      try {
+        const { value, grads: embeddingGrads } = tf.valueAndGrads(f)(columns);
+        lossValue = value.dataSync()[0]!;
+        value.dispose();
+        const lossWeights = loss.trainableWeights();
+        if (lossWeights.length > 0) {
+          const { value: v, grads } = tf.variableGrads(() => f(...columns), lossWeights.map((w) => w.variable));
+          v.dispose();
+          for (const w of lossWeights) {
+            const g = grads[w.variable.name];
+            if (g) total.set(w.name, g);
+          }
+        }
+        const g = embeddingGrads.map((t) => t.dataSync() as Float32Array);
+        tf.dispose(embeddingGrads);
+        parts.forEach(([s, e], w) => {
+          const rows = e - s;
+          const target = new Float32Array(upstreams[w]!);
+          g.forEach((col, c) => target.set(col.subarray(s * dim, e * dim), c * rows * dim));
+        });
+      } finally {
+        tf.dispose(columns);
+      }
+      release(1);
+      const done = (await Promise.all(doneReplies)) as Extract<WorkerReply, { type: 'done' }>[];
+      // Sum the workers' gradients, weight by weight.
+      let offset = 0;
+      this.weights.forEach((w, i) => {
+        const size = this.sizes[i]!;
+        if (!done.some((d) => d.present[i])) {
+          offset += size;
+          return;
+        }
+        const sum = new Float32Array(size);
+        for (const slot of active) {
+          const part = slot.grads.subarray(offset, offset + size);
+          for (let k = 0; k < size; k++) sum[k]! += part[k]!;
+        }
+        total.set(w.name, tf.tensor(sum, w.variable.shape));
+        offset += size;
+      });
+      return { loss: lossValue, grads: total };
+    } catch (error) {
+      // Wake any worker still waiting for its upstream gradients, and stop using the pool: its
+      // workers may still send replies of this step.
+      release(2);
+      await Promise.allSettled(doneReplies);
+      this.broken ??= error as Error;
+      throw error;
+    }
+  }
+
+  private maxDim(): number {
+    return this.model.getSentenceEmbeddingDimension();
+  }
+
+  /** Stops the workers and removes the temporary model copy. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    rmSync(this.tmpDir, { recursive: true, force: true });
+  }
+}
