@@ -8,6 +8,7 @@ import { Dense } from './modules/dense.js';
 import { l2Normalize, Normalize } from './modules/normalize.js';
 import { Pooling, type PoolingMode } from './modules/pooling.js';
 import { Transformer, type BertConfig } from './modules/transformer.js';
+import { OnnxEncoder, type OnnxSessionOptions } from './onnx/onnx-session.js';
 import { ProgressBar } from './progress.js';
 import { quantizeEmbeddings, type Precision, type QuantizeOptions, type QuantizedRow } from './quantization.js';
 import { writeDirAtomic } from './serialization/atomic.js';
@@ -34,8 +35,16 @@ const LOADERS: Record<string, (dir: string, options: LoadOptions) => Promise<Mod
 };
 
 export interface LoadOptions {
-  /** Backend to initialise first (default: automatic, see initBackend). */
-  backend?: BackendChoice;
+  /**
+   * TensorFlow.js backend to initialise first (default: automatic, see initBackend), or `onnx`:
+   * encode() runs in onnxruntime-node (optional peer dependency) on `<dir>/onnx/model.onnx`, or on
+   * the model exported to memory when that file does not exist. An `onnx` model only encodes.
+   */
+  backend?: BackendChoice | 'onnx';
+  /** With `backend: 'onnx'`: a file in `<dir>/onnx/` (e.g. `model_qint8.onnx`) or an absolute path. */
+  onnxFile?: string;
+  /** With `backend: 'onnx'`: onnxruntime session options (threads, optimisation level). */
+  onnxSessionOptions?: OnnxSessionOptions;
   /** Pooling for a plain Hugging Face checkpoint without modules.json. Default `mean`, as ST. */
   pooling?: PoolingMode | PoolingMode[];
   /** Overrides the saved max_seq_length. */
@@ -104,6 +113,8 @@ export interface CreateOptions extends BertShape {
 export class SentenceTransformer {
   readonly modules: Module[];
   readonly card: ModelCardConfig;
+  /** Set by `load(dir, { backend: 'onnx' })`: the forward pass runs in onnxruntime. */
+  private onnx: OnnxEncoder | undefined;
 
   constructor(modules: Module[], card: Partial<ModelCardConfig> = {}) {
     if (modules.length === 0) throw new ConfigError('a SentenceTransformer needs at least one module');
@@ -141,6 +152,18 @@ export class SentenceTransformer {
     return this.transformer.hiddenSize;
   }
 
+  /** Where the forward pass of encode() runs: TensorFlow.js, or onnxruntime (`backend: 'onnx'`). */
+  get runtime(): 'tfjs' | 'onnx' {
+    return this.onnx ? 'onnx' : 'tfjs';
+  }
+
+  /** Throws for what an ONNX-loaded model cannot do (it has no TF.js encoder weights). */
+  private requireTfjs(what: string): void {
+    if (this.onnx) {
+      throw new ConfigError(`${what} needs the TensorFlow.js model; this model was loaded with backend 'onnx', which only encodes (load it without backend 'onnx' to train, run forward or save)`, { field: 'backend' });
+    }
+  }
+
   /** Tokenizes texts or pairs exactly as ST (strip, lower-case, truncate, pad). */
   tokenize(inputs: readonly TextInput[]): TokenizedBatch {
     return this.transformer.tokenize(inputs);
@@ -161,6 +184,7 @@ export class SentenceTransformer {
    * The returned features share the input tensors; new tensors belong to the caller.
    */
   forward(features: Features, options: ForwardOptions = {}): Features {
+    this.requireTfjs('forward()');
     // Intermediate tensors are freed; the inputs (created outside) stay with their owner.
     return tf.tidy(() => {
       let f = features;
@@ -171,7 +195,13 @@ export class SentenceTransformer {
 
   /** Sentence embeddings (B, D) of a batch of texts, as a tensor (for training code). */
   embed(texts: readonly TextInput[], options: ForwardOptions = {}): tf.Tensor2D {
-    const features = SentenceTransformer.toFeatures(this.tokenize(texts));
+    this.requireTfjs('embed()');
+    return this.embedBatch(this.tokenize(texts), options);
+  }
+
+  /** Sentence embeddings (B, D) of a tokenized batch through the TF.js modules. */
+  private embedBatch(batch: TokenizedBatch, options: ForwardOptions = {}): tf.Tensor2D {
+    const features = SentenceTransformer.toFeatures(batch);
     try {
       const out = this.forward(features, options);
       out.tokenEmbeddings?.dispose();
@@ -225,19 +255,16 @@ export class SentenceTransformer {
     for (let start = 0; start < order.length; start += batchSize) {
       const idx = order.slice(start, start + batchSize);
       const batch = this.tokenize(idx.map((i) => inputs[i]!));
-      const features = SentenceTransformer.toFeatures(batch);
+      // The forward pass of one batch, in TF.js or onnxruntime; the rest is the same for both.
+      const sentence = this.onnx ? await this.onnx.sentenceEmbedding(batch, this.modules.slice(1)) : this.embedBatch(batch);
       const emb = tf.tidy(() => {
-        const f = this.forward(features);
-        let e = f.sentenceEmbedding!;
+        let e = sentence;
         if (outDim < dim) e = e.slice([0, 0], [-1, outDim]);
         if (options.normalize) e = l2Normalize(e);
         return e;
       });
-      features.inputIds.dispose();
-      features.attentionMask.dispose();
-      features.tokenTypeIds?.dispose();
       const values = (await emb.data()) as Float32Array;
-      emb.dispose();
+      tf.dispose([sentence, emb]);
       idx.forEach((original, row) => {
         const target = buffer.subarray(original * outDim, (original + 1) * outDim);
         target.set(values.subarray(row * outDim, (row + 1) * outDim));
@@ -257,15 +284,20 @@ export class SentenceTransformer {
   }
 
   trainableWeights(): NamedWeight[] {
+    this.requireTfjs('trainableWeights()');
     return this.modules.flatMap((m, i) => m.trainableWeights().map((w) => ({ name: i === 0 ? w.name : `${i}.${w.name}`, variable: w.variable })));
   }
 
+  /** Frees the weights (and the onnxruntime session of an ONNX-loaded model). */
   dispose(): void {
     for (const m of this.modules) m.dispose();
+    // Released, not dropped: encode() on a disposed ONNX model then says so.
+    this.onnx?.release().catch(() => {});
   }
 
   /** Writes the sentence-transformers directory format, atomically. */
   async save(dir: string): Promise<void> {
+    this.requireTfjs('save()');
     await writeDirAtomic(dir, async (tmp) => {
       const entries: ModuleEntry[] = [];
       for (const [idx, m] of this.modules.entries()) {
@@ -288,9 +320,26 @@ export class SentenceTransformer {
   /**
    * Loads a sentence-transformers directory (modules.json), a legacy layout with the
    * Transformer in a subfolder, or a plain Hugging Face checkpoint (Transformer + mean
-   * pooling, as ST does when there is no modules.json).
+   * pooling, as ST does when there is no modules.json). With `backend: 'onnx'`, encode() runs in
+   * onnxruntime (see LoadOptions and onnx/onnx-session.ts) and the model only encodes.
    */
   static async load(dir: string, options: LoadOptions = {}): Promise<SentenceTransformer> {
+    const backend = options.backend;
+    if (backend !== 'onnx') return SentenceTransformer.loadTfjs(dir, { ...options, backend });
+    // ONNX: the TF.js model supplies tokenizer, configs and head modules (and the export when
+    // there is no ONNX file); its encoder weights are freed once the session exists.
+    const model = await SentenceTransformer.loadTfjs(dir, { ...options, backend: undefined });
+    try {
+      model.onnx = await OnnxEncoder.forModel(model, dir, options);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    model.transformer.dispose();
+    return model;
+  }
+
+  private static async loadTfjs(dir: string, options: Omit<LoadOptions, 'backend'> & { backend?: BackendChoice | undefined }): Promise<SentenceTransformer> {
     await initBackend(options.backend === undefined ? {} : { backend: options.backend });
     if (!existsSync(dir)) throw new ConfigError(`${dir}: model directory not found`, { file: dir });
     const modulesFile = path.join(dir, 'modules.json');

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EncodePool } from './encode-pool.js';
 import { SentenceTransformer } from '../sentence-transformer.js';
 import { ConfigError, InputError } from '../errors.js';
+import type { QuantizedRow } from '../quantization.js';
 import { fixturesDir, maxAbsDiff } from '../test-utils/paths.js';
 
 const modelDir = path.join(fixturesDir, 'models', 'tiny-mean');
@@ -39,8 +40,8 @@ describe('EncodePool', () => {
 
   it('gives the single-threaded encode() result for every option', async () => {
     const options = { batchSize: 4, normalize: true, truncateDim: 16, precision: 'int8' as const };
-    const pooled = await pool.encode(expected.texts, options);
-    const direct = await model.encode(expected.texts, options);
+    const pooled = (await pool.encode(expected.texts, options)) as QuantizedRow[];
+    const direct = (await model.encode(expected.texts, options)) as QuantizedRow[];
     expect(pooled.map((r) => Array.from(r))).toEqual(direct.map((r) => Array.from(r)));
     const one = await pool.encode(expected.texts[0]!);
     expect(maxAbsDiff(one, (await model.encode(expected.texts[0]!)))).toBeLessThan(1e-6);
