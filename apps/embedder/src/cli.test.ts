@@ -55,7 +55,8 @@ describe('cli', () => {
     await expect(main(['embed', '--model', tinyModel, '-i', 'x.txt'], ctx)).rejects.toThrow('embed: --output is required (see `sbert-embedder embed --help`)');
     await expect(main(['embed', '--bogus'], ctx)).rejects.toThrow("embed: Unknown option '--bogus'");
     await expect(main(['search', ...base, '--corpus', 'c.txt', '--queries', 'q.txt', '--top-k', 'ten'], ctx)).rejects.toThrow("search: --top-k must be an integer >= 1, got 'ten'");
-    await expect(main(['cluster', ...base, '-i', 'x.txt', '--backend', 'tpu'], ctx)).rejects.toThrow("cluster: --backend must be one of auto, node-gpu, node, wasm, cpu, got 'tpu'");
+    await expect(main(['cluster', ...base, '-i', 'x.txt', '--backend', 'tpu'], ctx)).rejects.toThrow("cluster: --backend must be one of auto, node-gpu, node, wasm, cpu, onnx, got 'tpu'");
+    await expect(main(['similarity', ...base, '--pairs', 'x.tsv', '--onnx-file', 'model_qint8.onnx'], ctx)).rejects.toThrow('--onnx-file needs --backend onnx');
   });
 
   it('bin: exit 0 on success, 2 on usage / data / config errors, 1 otherwise', async () => {
@@ -91,6 +92,20 @@ describe('cli', () => {
     const rows = readFileSync(at('scores.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { index: number; line: number; score: number });
     expect(rows.map((r) => [r.index, r.line])).toEqual(a.map((_, i) => [i, i + 1]));
     rows.forEach((r, i) => expect(r.score).toBeCloseTo(similarity([ea[i]!], [eb[i]!], 'dot')[0]![0]!, 4));
+  });
+
+  it('--backend onnx: the same scores through onnxruntime, and a missing --onnx-file is named', async () => {
+    const a = sentences(24, 21);
+    const b = sentences(24, 22);
+    writeFileSync(at('pairs-onnx.tsv'), `sentence1\tsentence2\tscore\n${a.map((x, i) => `${x}\t${b[i]}\t1`).join('\n')}\n`);
+    const onnxBase = base.map((x) => (x === 'wasm' ? 'onnx' : x));
+    const scores = (await output(['similarity', ...onnxBase, '--pairs', at('pairs-onnx.tsv')])).trim().split('\n').map(Number);
+    const ea = await model.encode(a);
+    const eb = await model.encode(b);
+    expect(scores).toHaveLength(24);
+    scores.forEach((s, i) => expect(Math.abs(s - similarity([ea[i]!], [eb[i]!], 'cosine')[0]![0]!)).toBeLessThan(1e-5));
+    const ctx = captureContext();
+    await expect(main(['similarity', ...onnxBase, '--pairs', at('pairs-onnx.tsv'), '--onnx-file', 'nope.onnx'], ctx)).rejects.toThrow('nope.onnx');
   });
 
   it('search: top-k corpus hits per query, as semanticSearch over the model embeddings', async () => {

@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { BACKEND_CHOICES, ProgressBar, SIMILARITY_FUNCTIONS, type BackendChoice, type SimilarityFunction } from '@sbert/core';
+import { ProgressBar, SIMILARITY_FUNCTIONS, type BackendChoice, type SimilarityFunction } from '@sbert/core';
 import type { OptionTable, ParsedOptions } from '../args.js';
 import { UsageError } from '../errors.js';
-import type { EncodeSettings } from '../encoding/encode-settings.js';
+import { EMBEDDER_BACKENDS, type EncodeSettings } from '../encoding/encode-settings.js';
 import { INPUT_FORMATS, type InputFormat } from '../io/text-input.js';
 
 /** Where a command writes; tests pass their own streams. */
@@ -17,7 +17,8 @@ export interface CommandContext {
 
 export const MODEL_OPTIONS: OptionTable = {
   model: { type: 'string', short: 'm', value: 'DIR', description: 'sentence-transformers model directory (required).' },
-  backend: { type: 'string', value: 'NAME', description: `TF.js backend: ${BACKEND_CHOICES.join(', ')}.`, default: 'auto' },
+  backend: { type: 'string', value: 'NAME', description: `${EMBEDDER_BACKENDS.join(', ')}: a TF.js backend, or onnx (onnxruntime-node, needs \`npm i onnxruntime-node\`).`, default: 'auto' },
+  'onnx-file': { type: 'string', value: 'FILE', description: 'With --backend onnx: a file in <model>/onnx/ (e.g. model_qint8.onnx) or a path; default onnx/model.onnx, else the model exported in memory.' },
   'batch-size': { type: 'string', value: 'N', description: 'Texts per forward pass.', default: '32' },
   normalize: { type: 'boolean', description: 'L2-normalise the embeddings (after --truncate-dim).' },
   'truncate-dim': { type: 'string', value: 'N', description: 'Keep the first N dimensions (before normalising).' },
@@ -43,7 +44,7 @@ export const SIMILARITY_OPTION: OptionTable = {
 export function settingsFrom(o: ParsedOptions): EncodeSettings {
   const s: EncodeSettings = {
     modelDir: path.resolve(o.required('model')),
-    backend: o.choice('backend', BACKEND_CHOICES) ?? 'auto',
+    backend: o.choice('backend', EMBEDDER_BACKENDS) ?? 'auto',
     batchSize: o.int('batch-size') ?? 32,
     normalize: o.flag('normalize'),
   };
@@ -55,6 +56,11 @@ export function settingsFrom(o: ParsedOptions): EncodeSettings {
   if (promptName !== undefined) s.promptName = promptName;
   const maxSeqLength = o.int('max-seq-length');
   if (maxSeqLength !== undefined) s.maxSeqLength = maxSeqLength;
+  const onnxFile = o.string('onnx-file');
+  if (onnxFile !== undefined) {
+    if (s.backend !== 'onnx') throw new UsageError('--onnx-file needs --backend onnx');
+    s.onnxFile = onnxFile;
+  }
   return s;
 }
 

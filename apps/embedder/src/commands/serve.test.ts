@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SentenceTransformer } from '@sbert/core';
 import { captureContext, distBin, sentences, tempDir, tinyModel } from '../test-utils/helpers.js';
 import { startServe } from './serve.js';
 
@@ -27,6 +28,26 @@ describe('serve', () => {
     await expect(startServe(['--model', tinyModel, '--port', '70000'], ctx, false)).rejects.toThrow("serve: --port must be an integer in 0..65535, got '70000'");
     await expect(startServe(['--model', tinyModel, '--body-limit', 'lots'], ctx, false)).rejects.toThrow("serve: --body-limit must be a byte count like 1048576, 512k or 4m, got 'lots'");
   });
+
+  for (const workers of ['0', '1']) {
+    it(`--backend onnx (--workers ${workers}): /v1/embeddings through onnxruntime equal the TF.js model's`, async () => {
+      const ctx = captureContext();
+      const handle = await startServe(['--model', tinyModel, '--backend', 'onnx', '--workers', workers, '--port', '0', '--quiet'], ctx, false);
+      const texts = sentences(5, 31);
+      try {
+        const res = await fetch(`${handle!.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: texts }) });
+        const json = (await res.json()) as { data: { embedding: number[] }[] };
+        const model = await SentenceTransformer.load(tinyModel, { backend: 'wasm' });
+        const expected = await model.encode(texts);
+        model.dispose();
+        json.data.forEach((d, i) => d.embedding.forEach((v, k) => expect(Math.abs(v - expected[i]![k]!)).toBeLessThan(1e-5)));
+        const health = (await (await fetch(`${handle!.url}/health`)).json()) as { backend?: string };
+        expect(JSON.stringify(health)).toContain('onnx');
+      } finally {
+        await handle!.shutdown();
+      }
+    });
+  }
 
   it('SIGTERM: finishes the request in flight, refuses new connections, exits 0', async () => {
     const child = spawn(process.execPath, [distBin, 'serve', '--model', tinyModel, '--backend', 'wasm', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,6 +1,7 @@
 /** `serve`: the HTTP server, with graceful shutdown on SIGTERM / SIGINT. */
 import path from 'node:path';
-import { BACKEND_CHOICES, ProgressBar, SentenceTransformer, initBackend } from '@sbert/core';
+import { ProgressBar, SentenceTransformer, initBackend } from '@sbert/core';
+import { EMBEDDER_BACKENDS } from '../encoding/encode-settings.js';
 import { parseCommand, type CommandSpec, type ParsedOptions } from '../args.js';
 import { UsageError } from '../errors.js';
 import { readAllTexts, type InputSpec } from '../io/text-input.js';
@@ -15,7 +16,8 @@ export const serveSpec: CommandSpec = {
   options: {
     model: { type: 'string', short: 'm', value: 'DIR', description: 'sentence-transformers model directory (required).' },
     'model-name': { type: 'string', value: 'NAME', description: 'Name reported as "model" in responses (default: the directory name).' },
-    backend: { type: 'string', value: 'NAME', description: `TF.js backend: ${BACKEND_CHOICES.join(', ')}.`, default: 'auto' },
+    backend: { type: 'string', value: 'NAME', description: `${EMBEDDER_BACKENDS.join(', ')}: a TF.js backend, or onnx (onnxruntime-node, needs \`npm i onnxruntime-node\`).`, default: 'auto' },
+    'onnx-file': { type: 'string', value: 'FILE', description: 'With --backend onnx: a file in <model>/onnx/ or a path (default onnx/model.onnx, else exported in memory).' },
     'batch-size': { type: 'string', value: 'N', description: 'Texts per forward pass.', default: '32' },
     'max-seq-length': { type: 'string', value: 'N', description: "Override the model's max_seq_length (tokens)." },
     normalize: { type: 'boolean', description: 'L2-normalise every returned embedding (after "dimensions").' },
@@ -76,19 +78,23 @@ export async function startServe(argv: readonly string[], ctx: CommandContext, h
     if (format) spec.format = format;
     corpus = await readAllTexts(spec);
   }
-  const backend = o.choice('backend', BACKEND_CHOICES) ?? 'auto';
+  const backend = o.choice('backend', EMBEDDER_BACKENDS) ?? 'auto';
+  const onnxFile = o.string('onnx-file');
+  if (onnxFile !== undefined && backend !== 'onnx') throw new UsageError('serve: --onnx-file needs --backend onnx');
+  const onnx = onnxFile === undefined ? {} : { onnxFile };
   const batchSize = o.int('batch-size') ?? 32;
   const maxSeqLength = o.int('max-seq-length');
   const workers = o.int('workers', 0, 256) ?? 1;
   let encoder: ServerEncoder;
   let model: SentenceTransformer | undefined;
   if (workers === 0) {
-    model = await SentenceTransformer.load(modelDir, maxSeqLength === undefined ? { backend } : { backend, maxSeqLength });
+    model = await SentenceTransformer.load(modelDir, maxSeqLength === undefined ? { backend, ...onnx } : { backend, maxSeqLength, ...onnx });
     encoder = inProcessEncoder(model, batchSize);
   } else {
     // The main thread still computes similarities and searches: same backend as the workers.
-    const info = await initBackend({ backend });
-    const settings = { modelDir: path.resolve(modelDir), backend: info.choice, batchSize };
+    // (onnx: the main thread's TF.js backend is picked automatically.)
+    const info = await initBackend({ backend: backend === 'onnx' ? 'auto' : backend });
+    const settings = { modelDir: path.resolve(modelDir), backend: backend === 'onnx' ? backend : info.choice, batchSize, ...onnx };
     encoder = await workerEncoder(maxSeqLength === undefined ? settings : { ...settings, maxSeqLength }, workers);
   }
   const release = async (): Promise<void> => {

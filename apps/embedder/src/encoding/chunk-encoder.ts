@@ -4,8 +4,8 @@
  * identical byte for byte when they run on the same backend.
  */
 import os from 'node:os';
-import { SentenceTransformer, backendInfo, initBackend, type SimilarityFunction } from '@sbert/core';
-import { encodeFlat, loadOptions, outputDimension, type EncodeSettings } from './encode-settings.js';
+import { SentenceTransformer, initBackend, type SimilarityFunction } from '@sbert/core';
+import { encodeFlat, loadOptions, outputDimension, runningBackend, type EncodeSettings } from './encode-settings.js';
 import { WorkerPool } from './worker-pool.js';
 
 export interface ChunkEncoder {
@@ -35,7 +35,7 @@ export class LocalEncoder implements ChunkEncoder {
   /** Loads the model (or uses a loaded one, which the caller keeps owning). */
   static async open(settings: EncodeSettings, model?: SentenceTransformer): Promise<LocalEncoder> {
     const m = model ?? (await SentenceTransformer.load(settings.modelDir, loadOptions(settings)));
-    return new LocalEncoder(m, settings, outputDimension(m, settings), backendInfo()?.choice ?? 'unknown', model === undefined);
+    return new LocalEncoder(m, settings, outputDimension(m, settings), runningBackend(m), model === undefined);
   }
 
   get similarityFnName(): SimilarityFunction {
@@ -53,10 +53,12 @@ export class LocalEncoder implements ChunkEncoder {
 
 /**
  * `workers`: a number, or 'auto' = one per CPU when the input spans more than two chunks and the
- * backend is single-threaded (wasm, cpu); the native tfjs-node backends use all cores already.
+ * backend is single-threaded (wasm, cpu); the native tfjs-node backends and onnxruntime use all
+ * cores already.
  */
 export async function resolveWorkers(option: number | 'auto', records: number, chunkSize: number, settings: EncodeSettings): Promise<number> {
   if (option !== 'auto') return option;
+  if (settings.backend === 'onnx') return 1;
   const info = await initBackend({ backend: settings.backend });
   if (info.choice === 'node' || info.choice === 'node-gpu') return 1;
   if (records <= 2 * chunkSize) return 1;
@@ -66,6 +68,7 @@ export async function resolveWorkers(option: number | 'auto', records: number, c
 /** A main-thread encoder for 1 worker, a pool of worker_threads otherwise. */
 export async function openEncoder(settings: EncodeSettings, workers: number): Promise<ChunkEncoder> {
   if (workers <= 1) return LocalEncoder.open(settings);
+  if (settings.backend === 'onnx') return WorkerPool.open(settings, workers);
   // Workers run the backend the main thread resolved, so 'auto' cannot pick differently per thread.
   const info = await initBackend({ backend: settings.backend });
   return WorkerPool.open({ ...settings, backend: info.choice }, workers);

@@ -6,11 +6,22 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, DataError, InputError, SbertError, type BackendChoice, type EncodeOptions, type LoadOptions, type SentenceTransformer } from '@sbert/core';
+import { BACKEND_CHOICES, ConfigError, DataError, InputError, SbertError, backendInfo, type BackendChoice, type EncodeOptions, type LoadOptions, type SentenceTransformer } from '@sbert/core';
+
+/** The backends the embedder runs: TF.js's, or `onnx` (onnxruntime-node, encode only). */
+export type EmbedderBackend = BackendChoice | 'onnx';
+export const EMBEDDER_BACKENDS: readonly EmbedderBackend[] = [...BACKEND_CHOICES, 'onnx'];
+
+/** What runs a loaded model: `onnx`, or the TF.js backend's choice. */
+export function runningBackend(model: SentenceTransformer): string {
+  return model.runtime === 'onnx' ? 'onnx' : (backendInfo()?.choice ?? 'unknown');
+}
 
 export interface EncodeSettings {
   modelDir: string;
-  backend: BackendChoice;
+  backend: EmbedderBackend;
+  /** With backend `onnx`: a file in `<model>/onnx/` or a path (default onnx/model.onnx, else exported in memory). */
+  onnxFile?: string;
   /** Texts per forward pass inside a chunk (sentence-transformers' batch_size). Default 32. */
   batchSize: number;
   normalize: boolean;
@@ -23,6 +34,7 @@ export interface EncodeSettings {
 export function loadOptions(settings: EncodeSettings): LoadOptions {
   const o: LoadOptions = { backend: settings.backend };
   if (settings.maxSeqLength !== undefined) o.maxSeqLength = settings.maxSeqLength;
+  if (settings.onnxFile !== undefined) o.onnxFile = settings.onnxFile;
   return o;
 }
 

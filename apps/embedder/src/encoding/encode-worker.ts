@@ -3,8 +3,8 @@
  * the model, then encodes chunks one at a time, in the order they arrive.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { SentenceTransformer, backendInfo } from '@sbert/core';
-import { encodeFlat, loadOptions, outputDimension, serializeError, type EncodeSettings } from './encode-settings.js';
+import { SentenceTransformer } from '@sbert/core';
+import { encodeFlat, loadOptions, outputDimension, runningBackend, serializeError, type EncodeSettings } from './encode-settings.js';
 import type { WorkerReply, WorkerRequest } from './worker-pool.js';
 
 const port = parentPort;
@@ -27,7 +27,7 @@ try {
       }
     });
   });
-  send({ type: 'ready', dimension: dim, backend: backendInfo()?.choice ?? 'unknown', similarityFnName: model.similarityFnName, maxSeqLength: model.maxSeqLength });
+  send({ type: 'ready', dimension: dim, backend: runningBackend(model), similarityFnName: model.similarityFnName, maxSeqLength: model.maxSeqLength });
 } catch (error) {
   send({ type: 'failed', error: serializeError(error) });
 }

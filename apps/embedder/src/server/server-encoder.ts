@@ -3,8 +3,8 @@
  * keeps inference off the event loop (the main thread then only parses, validates, batches and
  * answers). Both give the same rows for the same batch on the same backend.
  */
-import { backendInfo, type SentenceTransformer, type SimilarityFunction } from '@sbert/core';
-import type { EncodeSettings } from '../encoding/encode-settings.js';
+import type { SentenceTransformer, SimilarityFunction } from '@sbert/core';
+import { runningBackend, type EncodeSettings } from '../encoding/encode-settings.js';
 import { WorkerPool } from '../encoding/worker-pool.js';
 
 /** One text's embedding and its token count (after truncation, special tokens included). */
@@ -52,7 +52,7 @@ export function inProcessEncoder(model: SentenceTransformer, batchSize = 32): Se
     dimension: model.getSentenceEmbeddingDimension(),
     maxSeqLength: model.maxSeqLength,
     similarityFnName: model.similarityFnName,
-    backend: backendInfo()?.choice ?? 'unknown',
+    backend: runningBackend(model),
     concurrency: 1,
     workers: 0,
     async encode(texts) {
