@@ -249,6 +249,7 @@ function command(impl, kind) {
 function runChild(impl, spec) {
   const file = path.join(tmp, `spec-${++specCounter}.json`);
   writeFileSync(file, JSON.stringify(spec));
+  if (process.env.SBERT_BENCH_KEEP_SPEC) writeFileSync(process.env.SBERT_BENCH_KEEP_SPEC, JSON.stringify(spec));
   const [cmd, args] = command(impl, spec.kind);
   const started = Date.now();
   return new Promise((resolve) => {

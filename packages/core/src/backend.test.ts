@@ -28,7 +28,7 @@ describe('initBackend', () => {
     const info = await initBackend({ backend: 'auto' });
     expect(info.choice).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    expect(info.fixes).toEqual(['unsorted-segment-sum', 'matmul-transpose', 'batched-matmul']);
+    expect(info.fixes).toEqual(['unsorted-segment-sum', 'matmul-transpose', 'batched-matmul', 'sum-leading-axes']);
     expect(info.skipped).toEqual(['@tensorflow/tfjs-node-gpu is not installed', '@tensorflow/tfjs-node is not installed']);
     expect(backendInfo()).toEqual(info);
   });
@@ -83,6 +83,20 @@ describe('wasm kernel fixes give the cpu backend numbers', () => {
     const cpu = await on('cpu', run);
     const wasm = await on('wasm', run);
     cpu.forEach((values, i) => expect(maxAbsDiff(values, wasm[i]!)).toBeLessThan(1e-4));
+  });
+
+  it('sum over the leading axes (bias gradients), with and without keepDims; other sums unchanged', async () => {
+    const run = (): tf.Tensor[] => {
+      const x = rand([70, 3, 5], 8);
+      const w = rand([5], 9);
+      const [gw] = tf.grads((v: tf.Tensor) => x.add(v).square().sum())([w]);
+      return [x.sum([0, 1]), x.sum([1, 0], true), x.sum(-1), x.sum(0), rand([80, 6], 10).sum(0), gw!];
+    };
+    const cpu = await on('cpu', run);
+    const wasm = await on('wasm', run);
+    const shapes = await on('wasm', () => [rand([70, 3, 5], 8).sum([0, 1], true).reshape([-1])]);
+    expect(shapes[0]).toHaveLength(5);
+    cpu.forEach((values, i) => expect(maxAbsDiff(values, wasm[i]!), `result ${i}`).toBeLessThan(1e-3));
   });
 
   it('batched matMul (attention shapes), forward and gradients', async () => {

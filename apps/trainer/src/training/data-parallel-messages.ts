@@ -36,7 +36,7 @@ export type WorkerReply =
   | { type: 'failed'; error: SerializedError }
   | { type: 'embedded'; data: Float32Array; dim: number }
   /** `present[i]`: weight i got a gradient (unused weights, e.g. BERT's pooler, get none). */
-  | { type: 'done'; present: boolean[] }
+  | { type: 'done'; present: boolean[]; ms: Record<string, number> }
   | { type: 'error'; error: SerializedError };
 
 export function serializeError(error: unknown): SerializedError {

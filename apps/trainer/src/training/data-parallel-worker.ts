@@ -28,11 +28,15 @@ try {
   const sharedGrads = new Float32Array(settings.grads);
   let version = -1;
 
-  const step = (req: StepRequest): boolean[] => {
+  const step = (req: StepRequest): { present: boolean[]; ms: Record<string, number> } => {
+    const t0 = performance.now();
     if (req.version !== version) {
       weights.forEach((w, i) => tf.tidy(() => w.variable.assign(tf.tensor(sharedWeights.subarray(offsets[i]!, offsets[i]! + sizes[i]!), w.variable.shape))));
       version = req.version;
     }
+    const t1 = performance.now();
+    let t2 = 0;
+    let t3 = 0;
     const control = new Int32Array(req.control);
     const { value, grads } = tf.variableGrads(() => {
       const embeddings = req.columns.map((texts, c) => model.embed(texts, { training: req.training, dropoutSeed: req.seeds[c]! }));
@@ -41,12 +45,15 @@ try {
       const data = new Float32Array(rows * dim * embeddings.length);
       embeddings.forEach((e, c) => data.set(e.dataSync() as Float32Array, c * rows * dim));
       send({ type: 'embedded', data, dim });
+      t2 = performance.now();
       Atomics.wait(control, 0, 0);
+      t3 = performance.now();
       if (Atomics.load(control, 0) !== 1) throw new Aborted('step aborted by the main thread');
       const upstream = new Float32Array(req.upstream);
       return tf.addN(embeddings.map((e, c) => tf.sum(e.mul(tf.tensor2d(upstream.subarray(c * rows * dim, (c + 1) * rows * dim), [rows, dim]))))) as tf.Scalar;
     }, weights.map((w) => w.variable));
     value.dispose();
+    const t4 = performance.now();
     weights.forEach((w, i) => {
       const g = grads[w.variable.name];
       const target = sharedGrads.subarray(offsets[i]!, offsets[i]! + sizes[i]!);
@@ -54,12 +61,13 @@ try {
       else target.fill(0);
     });
     tf.dispose(Object.values(grads));
-    return weights.map((w) => grads[w.variable.name] !== undefined);
+    const present = weights.map((w) => grads[w.variable.name] !== undefined);
+    return { present, ms: { loadWeights: t1 - t0, forward: t2 - t1, waitUpstream: t3 - t2, backward: t4 - t3, copyGrads: performance.now() - t4 } };
   };
 
   port.on('message', (req: StepRequest) => {
     try {
-      send({ type: 'done', present: step(req) });
+      send({ type: 'done', ...step(req) });
     } catch (error) {
       send({ type: 'error', error: serializeError(error) });
     }
