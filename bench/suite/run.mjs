@@ -12,7 +12,7 @@
 // Options:
 //   --quick            few sentences / steps and a subset of the cases (checks the harness)
 //   --only <regex>     run only cases whose id matches (ids: encode/stsb/b32, train/tiny/mnrl, agreement/minilm, ...)
-//   --impl <list>      comma-separated subset of sbert,sbert-onnx,transformersjs,st-torch,st-onnx
+//   --impl <list>      comma-separated subset of sbert,sbert-2w,sbert-onnx,transformersjs,st-torch,st-onnx
 //   --out <file>       where to write the JSON (default: bench/results/<date>-suite.json for a full run,
 //                      the OS temp dir for --quick / --only / --impl runs)
 //   --no-peak          skip the matMul peak measurements
@@ -127,7 +127,7 @@ function envProblem(impl) {
       return existsSync(path.join(CORE_DIR, 'dist', 'index.js')) ? undefined : 'packages/core/dist is missing: run `pnpm build`';
     case 'sbert-onnx':
       if (!existsSync(path.join(CORE_DIR, 'dist', 'index.js'))) return 'packages/core/dist is missing: run `pnpm build`';
-      return hasOnnxModel ? undefined : noOnnxModel;
+      return npmVersion('onnxruntime-node') ? undefined : 'onnxruntime-node is not installed in bench/';
     case 'transformersjs':
       if (!npmVersion('@huggingface/transformers')) return '@huggingface/transformers is not installed in bench/';
       return hasOnnxModel ? undefined : noOnnxModel;
@@ -310,7 +310,7 @@ if (hasMiniLM) {
       for (const impl of ['sbert', 'sbert-2w', 'sbert-onnx', 'transformersjs', 'st-torch', 'st-onnx']) {
         // Batch 1 is a latency case: a pool does not make one sentence faster.
         if (impl === 'sbert-2w' && b === '1') continue;
-        const modelDir = impl === 'sbert' || impl === 'sbert-2w' || impl === 'st-torch' ? PATHS.minilm : PATHS.minilmOnnx;
+        const modelDir = impl === 'sbert' || impl === 'sbert-2w' || impl === 'sbert-onnx' || impl === 'st-torch' ? PATHS.minilm : PATHS.minilmOnnx;
         plan.push({
           id, impl, kind: 'encode', workload: w, batchSize: Number(b),
           spec: { kind: 'encode', modelDir, ...(impl === 'sbert-2w' ? { workers: 2 } : {}), maxSeqLength: wl.max_seq_length, batchSize: Number(b), batches: wl.byBatch[b].batches, warmup: Math.min(SIZES.warmup[b], wl.byBatch[b].batches.length), ...(impl === 'st-onnx' ? { backend: 'onnx' } : {}) },
@@ -322,7 +322,7 @@ if (hasMiniLM) {
   const half = SIZES.agreementTexts / 2;
   const agreementTexts = [...shuffle(stsbSentences, SEED + 1).slice(0, half), ...shuffle(lcqmcSentences, SEED + 2).slice(0, half)];
   for (const impl of IMPLS.filter((i) => i !== 'sbert-2w')) {
-    const modelDir = impl === 'sbert' || impl === 'st-torch' ? PATHS.minilm : PATHS.minilmOnnx;
+    const modelDir = impl === 'sbert' || impl === 'sbert-onnx' || impl === 'st-torch' ? PATHS.minilm : PATHS.minilmOnnx;
     plan.push({
       id: 'agreement/minilm', impl, kind: 'agreement',
       spec: { kind: 'agreement', modelDir, maxSeqLength: ENCODE_MAX_SEQ, texts: agreementTexts, out: path.join(tmp, `agreement-${impl}.json`), ...(impl === 'st-onnx' ? { backend: 'onnx' } : {}) },
