@@ -28,7 +28,7 @@ describe('initBackend', () => {
     const info = await initBackend({ backend: 'auto' });
     expect(info.choice).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    expect(info.fixes).toEqual(['unsorted-segment-sum', 'matmul-transpose', 'batched-matmul', 'sum-leading-axes']);
+    expect(info.fixes).toEqual(['unsorted-segment-sum', 'matmul-transpose', 'batched-matmul', 'sum-leading-axes', 'identity-no-copy']);
     expect(info.skipped).toEqual(['@tensorflow/tfjs-node-gpu is not installed', '@tensorflow/tfjs-node is not installed']);
     expect(backendInfo()).toEqual(info);
   });

@@ -14,6 +14,9 @@
  * 4. `Sum` over the leading axes (every bias and LayerNorm gradient: Σ over the rows of a
  *    (rows, features) gradient) transposes the whole input first and reduces it with scalar
  *    code (10 ms for 1024 × 1536); a row-by-row pass over the heap takes a third of that.
+ * 5. `Identity` (the engine clones every tensor it saves for the backward pass) copies the data
+ *    on wasm; a MiniLM training step made ~1,400 such copies. Tensors are immutable, so it now
+ *    shares the data and counts a reference, as the cpu backend and wasm's own Reshape do.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -34,6 +37,7 @@ interface WasmBackend {
   wasm: WasmModule;
   dataIdMap: { get(dataId: object): WasmTensorData | undefined };
   dataIdNextNumber: number;
+  incRef(dataId: object): void;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: object): boolean;
 }
@@ -46,7 +50,7 @@ type KernelArgs = {
 const FIXED = Symbol.for('@sbert/core/wasm-kernel-fix');
 
 /** The names of the fixes, as `backend.ts` reports them. */
-export const WASM_FIXES = ['unsorted-segment-sum', 'matmul-transpose', 'batched-matmul', 'sum-leading-axes'] as const;
+export const WASM_FIXES = ['unsorted-segment-sum', 'matmul-transpose', 'batched-matmul', 'sum-leading-axes', 'identity-no-copy'] as const;
 
 function kernel(name: string): tf.KernelConfig {
   const k = tf.getKernel(name, 'wasm');
@@ -230,11 +234,27 @@ function patchSum(): void {
   });
 }
 
+function patchIdentity(): void {
+  if (isFixed('Identity')) return;
+  const original = kernel('Identity');
+  register({
+    ...original,
+    kernelFunc: (args) => {
+      const { inputs, backend } = args as unknown as KernelArgs;
+      const x = inputs['x']!;
+      if (x.dtype === 'string') return original.kernelFunc(args);
+      backend.incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    },
+  });
+}
+
 /** Registers every fix for the wasm backend. Idempotent. */
 export function applyWasmKernelFixes(): readonly string[] {
   registerUnsortedSegmentSum();
   patchFusedMatMul();
   patchBatchMatMul();
   patchSum();
+  patchIdentity();
   return WASM_FIXES;
 }
