@@ -78,3 +78,35 @@ export class InputError extends SbertError {
     super('E_INPUT', message, options);
   }
 }
+
+/** A typed error as plain data, to cross a worker_threads boundary (class, code, file, line). */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+  file?: string;
+  line?: number;
+  reason?: string;
+}
+
+/** A thrown value as a SerializedError (a worker posts this instead of the error object). */
+export function serializeError(error: unknown): SerializedError {
+  const e = error as Partial<SerializedError> & Error;
+  const out: SerializedError = { name: e?.name ?? 'Error', message: e?.message ?? String(error) };
+  if (typeof e?.code === 'string') out.code = e.code;
+  if (typeof e?.file === 'string') out.file = e.file;
+  if (typeof e?.line === 'number') out.line = e.line;
+  if (typeof e?.reason === 'string') out.reason = e.reason;
+  return out;
+}
+
+/** Rebuilds the typed error a worker threw (same class, code and message). */
+export function deserializeError(s: SerializedError): Error {
+  if (s.code === 'E_DATA' && s.file !== undefined && s.reason !== undefined) return new DataError(s.file, s.line, s.reason);
+  if (s.code === 'E_CONFIG') return new ConfigError(s.message, s.file === undefined ? {} : { file: s.file });
+  if (s.code === 'E_INPUT') return new InputError(s.message);
+  if (s.code !== undefined) return new SbertError(s.code, s.message);
+  const e = new Error(s.message);
+  e.name = s.name;
+  return e;
+}

@@ -82,31 +82,5 @@ export async function modelFingerprint(dir: string): Promise<string> {
 }
 
 /** An error as plain data, to cross a worker boundary. */
-export interface SerializedError {
-  name: string;
-  message: string;
-  code?: string;
-  file?: string;
-  line?: number;
-  reason?: string;
-}
-
-export function serializeError(error: unknown): SerializedError {
-  const e = error as Partial<SerializedError> & Error;
-  const out: SerializedError = { name: e?.name ?? 'Error', message: e?.message ?? String(error) };
-  if (typeof e?.code === 'string') out.code = e.code;
-  if (typeof e?.file === 'string') out.file = e.file;
-  if (typeof e?.line === 'number') out.line = e.line;
-  if (typeof e?.reason === 'string') out.reason = e.reason;
-  return out;
-}
-
-export function deserializeError(s: SerializedError): Error {
-  if (s.code === 'E_DATA' && s.file !== undefined && s.reason !== undefined) return new DataError(s.file, s.line, s.reason);
-  if (s.code === 'E_CONFIG') return new ConfigError(s.message, s.file === undefined ? {} : { file: s.file });
-  if (s.code === 'E_INPUT') return new InputError(s.message);
-  if (s.code !== undefined && s.code.startsWith('E_')) return new SbertError(s.code, s.message);
-  const e = new Error(s.message);
-  e.name = s.name;
-  return e;
-}
+/** Typed errors cross the worker boundary as plain data (see @sbert/core). */
+export { serializeError, deserializeError, type SerializedError } from '@sbert/core';

@@ -12,12 +12,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BackendChoice } from '../backend.js';
-import { ConfigError, InputError, SbertError } from '../errors.js';
+import { ConfigError, InputError, SbertError, deserializeError } from '../errors.js';
 import { ProgressBar } from '../progress.js';
 import { quantizeEmbeddings, type QuantizedRow } from '../quantization.js';
 import type { SimilarityFunction } from '../similarity.js';
 import type { EncodeOptions } from '../sentence-transformer.js';
-import { deserializeError, type PoolReply, type PoolRequest, type WorkerSettings } from './worker-messages.js';
+import type { PoolReply, PoolRequest, WorkerSettings } from './worker-messages.js';
 
 export interface EncodePoolOptions {
   /** Worker threads. Default: the number of logical cores (os.availableParallelism()). */

@@ -5,7 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { backendInfo } from '../backend.js';
 import { SentenceTransformer } from '../sentence-transformer.js';
-import { serializeError, type PoolReply, type PoolRequest, type WorkerSettings } from './worker-messages.js';
+import { serializeError } from '../errors.js';
+import type { PoolReply, PoolRequest, WorkerSettings } from './worker-messages.js';
 
 const port = parentPort;
 if (!port) throw new Error('encode-worker.js must run in a worker thread');
