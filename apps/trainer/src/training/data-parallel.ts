@@ -179,7 +179,7 @@ export class DataParallel {
     const active = this.slots.slice(0, parts.length);
     const control = new SharedArrayBuffer(4);
     const flag = new Int32Array(control);
-    const upstreams = parts.map(([s, e]) => new SharedArrayBuffer(Math.max(1, (e - s) * batch.columns.length) * 4 * this.maxDim()));
+    const upstreams = parts.map(([s, e]) => new SharedArrayBuffer(Math.max(1, (e - s) * batch.columns.length) * 4 * this.model.getSentenceEmbeddingDimension()));
     const embeddedReplies = active.map((slot) => this.next(slot));
     active.forEach((slot, w) => {
       const [s, e] = parts[w]!;
@@ -268,10 +268,6 @@ export class DataParallel {
       this.broken ??= error as Error;
       throw error;
     }
-  }
-
-  private maxDim(): number {
-    return this.model.getSentenceEmbeddingDimension();
   }
 
   /** Stops the workers and removes the temporary model copy. */

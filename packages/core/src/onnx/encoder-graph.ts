@@ -11,67 +11,13 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors.js';
 import { mpnetRelativePositionBucket } from '../modules/architectures/mpnet.js';
+import { architectureFor } from '../modules/architectures/registry.js';
 import type { Transformer } from '../modules/transformer.js';
 import { ONNX_TYPE, type GraphBuilder } from './graph-builder.js';
 import { int8MatMul, type Int8QuantizeOptions } from './quantize.js';
 
-/** Tensor names of one encoder layer, per architecture (Hugging Face names). */
-interface LayerNames {
-  query: string;
-  key: string;
-  value: string;
-  out: string;
-  attentionNorm: string;
-  ffnIn: string;
-  ffnOut: string;
-  outputNorm: string;
-}
-
-function bertLayer(l: number): LayerNames {
-  const p = `encoder.layer.${l}`;
-  return {
-    query: `${p}.attention.self.query`,
-    key: `${p}.attention.self.key`,
-    value: `${p}.attention.self.value`,
-    out: `${p}.attention.output.dense`,
-    attentionNorm: `${p}.attention.output.LayerNorm`,
-    ffnIn: `${p}.intermediate.dense`,
-    ffnOut: `${p}.output.dense`,
-    outputNorm: `${p}.output.LayerNorm`,
-  };
-}
-
-function distilbertLayer(l: number): LayerNames {
-  const p = `transformer.layer.${l}`;
-  return {
-    query: `${p}.attention.q_lin`,
-    key: `${p}.attention.k_lin`,
-    value: `${p}.attention.v_lin`,
-    out: `${p}.attention.out_lin`,
-    attentionNorm: `${p}.sa_layer_norm`,
-    ffnIn: `${p}.ffn.lin1`,
-    ffnOut: `${p}.ffn.lin2`,
-    outputNorm: `${p}.output_layer_norm`,
-  };
-}
-
-function mpnetLayer(l: number): LayerNames {
-  const p = `encoder.layer.${l}`;
-  return {
-    query: `${p}.attention.attn.q`,
-    key: `${p}.attention.attn.k`,
-    value: `${p}.attention.attn.v`,
-    out: `${p}.attention.attn.o`,
-    attentionNorm: `${p}.attention.LayerNorm`,
-    ffnIn: `${p}.intermediate.dense`,
-    ffnOut: `${p}.output.dense`,
-    outputNorm: `${p}.output.LayerNorm`,
-  };
-}
-
 /** How each architecture embeds tokens and attends (see modules/architectures/*.ts). */
 interface Layout {
-  layer: (l: number) => LayerNames;
   /** `absolute`: positions 0..T-1; `padding-offset`: pad + cumsum(ids ≠ pad) on real tokens. */
   positions: 'absolute' | 'padding-offset';
   /** `input`: token_type_ids is a graph input; `zero`: row 0 of the table; `none`. */
@@ -81,11 +27,11 @@ interface Layout {
 }
 
 const LAYOUTS: Record<string, Layout> = {
-  bert: { layer: bertLayer, positions: 'absolute', tokenTypes: 'input', mpnet: false },
-  roberta: { layer: bertLayer, positions: 'padding-offset', tokenTypes: 'zero', mpnet: false },
-  'xlm-roberta': { layer: bertLayer, positions: 'padding-offset', tokenTypes: 'zero', mpnet: false },
-  distilbert: { layer: distilbertLayer, positions: 'absolute', tokenTypes: 'none', mpnet: false },
-  mpnet: { layer: mpnetLayer, positions: 'padding-offset', tokenTypes: 'none', mpnet: true },
+  bert: { positions: 'absolute', tokenTypes: 'input', mpnet: false },
+  roberta: { positions: 'padding-offset', tokenTypes: 'zero', mpnet: false },
+  'xlm-roberta': { positions: 'padding-offset', tokenTypes: 'zero', mpnet: false },
+  distilbert: { positions: 'absolute', tokenTypes: 'none', mpnet: false },
+  mpnet: { positions: 'padding-offset', tokenTypes: 'none', mpnet: true },
 };
 
 /** MPNet's position ids count from padding index 1 whatever pad_token_id says (as HF). */
@@ -135,6 +81,7 @@ const HIDDEN_ACTIVATIONS: Record<string, (g: GraphBuilder, x: string) => string>
 export function addEncoder(g: GraphBuilder, t: Transformer, options: EncoderGraphOptions = {}): string {
   const c = t.config;
   const layout = layoutOf(t);
+  const architecture = architectureFor(c.modelType);
   const act = HIDDEN_ACTIVATIONS[c.hiddenAct];
   if (!act) throw new ConfigError(`ONNX export: hidden_act '${c.hiddenAct}' is not supported; supported: ${Object.keys(HIDDEN_ACTIVATIONS).join(', ')}`, { field: 'hidden_act' });
   const params = new Map<string, tf.Variable>(t.trainableWeights().map((w) => [w.name, w.variable]));
@@ -197,7 +144,7 @@ export function addEncoder(g: GraphBuilder, t: Transformer, options: EncoderGrap
   const H = c.numAttentionHeads;
   const dh = c.hiddenSize / H;
   for (let l = 0; l < c.numHiddenLayers; l++) {
-    const n = layout.layer(l);
+    const n = architecture.layerNames(l);
     g.scope = n.query.split('.').slice(0, 3).join('.');
     const heads = (y: string, perm: number[]): string => g.node('Transpose', [g.node('Reshape', [y, g.i64([0, 0, H, dh])])], { perm: { ints: perm } });
     const q = heads(linear(x, n.query), [0, 2, 1, 3]); // (B, H, T, dh)

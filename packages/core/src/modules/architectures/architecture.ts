@@ -71,6 +71,8 @@ export interface Architecture {
   ignorable(name: string): boolean;
   /** The longest sequence (special tokens included) the position table has room for. */
   maxTokens(config: TransformerConfig): number;
+  /** Hugging Face tensor names of encoder layer `l` (the ONNX export reads them too). */
+  layerNames(l: number): PostLnLayerNames;
   /** (B, T) ids and mask (+ token types) → (B, T, D) token embeddings. */
   forward(ctx: EncoderContext, inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, tokenTypeIds: tf.Tensor2D | undefined): tf.Tensor3D;
 }

@@ -58,6 +58,7 @@ function bertLike(o: BertLikeOptions): Architecture {
     modelType: o.modelType,
     hfClass: o.hfClass,
     basePrefix: o.basePrefix,
+    layerNames,
 
     parseConfig(raw: JsonObject, file: string): TransformerConfig {
       const r = configReader(raw, file);

@@ -42,6 +42,7 @@ export const DISTILBERT: Architecture = {
   modelType: 'distilbert',
   hfClass: 'DistilBertModel',
   basePrefix: 'distilbert.',
+  layerNames,
 
   parseConfig(raw: JsonObject, file: string): TransformerConfig {
     const r = configReader(raw, file);

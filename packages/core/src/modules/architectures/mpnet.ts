@@ -82,6 +82,7 @@ export const MPNET: Architecture = {
   modelType: 'mpnet',
   hfClass: 'MPNetModel',
   basePrefix: 'mpnet.',
+  layerNames,
 
   parseConfig(raw: JsonObject, file: string): TransformerConfig {
     const r = configReader(raw, file);
