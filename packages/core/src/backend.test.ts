@@ -28,7 +28,7 @@ describe('initBackend', () => {
     const info = await initBackend({ backend: 'auto' });
     expect(info.choice).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    expect(info.fixes).toEqual(['unsorted-segment-sum', 'matmul-transpose', 'batched-matmul', 'sum-leading-axes', 'identity-no-copy']);
+    expect(info.fixes).toEqual(['unsorted-segment-sum', 'matmul-transpose', 'batched-matmul', 'sum-leading-axes', 'identity-no-copy', 'gather-rows']);
     expect(info.skipped).toEqual(['@tensorflow/tfjs-node-gpu is not installed', '@tensorflow/tfjs-node is not installed']);
     expect(backendInfo()).toEqual(info);
   });
@@ -109,5 +109,31 @@ describe('wasm kernel fixes give the cpu backend numbers', () => {
     const cpu = await on('cpu', run);
     const wasm = await on('wasm', run);
     cpu.forEach((values, i) => expect(maxAbsDiff(values, wasm[i]!)).toBeLessThan(1e-3));
+  });
+});
+
+describe('wasm row gather', () => {
+  it('gathers rows of float32 and int32 tensors as the cpu backend does (any index shape, repeats, negative axis), with gradients', async () => {
+    const run = (): tf.Tensor[] => {
+      const x = rand([6, 3, 2], 11);
+      const ids = tf.tensor2d([[5, 0, 5], [2, 2, 1]], [2, 3], 'int32');
+      const ints = tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], 'int32');
+      const [gx] = tf.grads((t: tf.Tensor) => tf.gather(t, tf.tensor1d([4, 4, 1], 'int32')).square().sum())([x]);
+      return [tf.gather(x, ids), tf.gather(ints, tf.tensor1d([2, 0, 2], 'int32')).cast('float32'), tf.gather(x, tf.tensor1d([1, 0], 'int32'), -1), gx!];
+    };
+    const cpu = await on('cpu', run);
+    const wasm = await on('wasm', run);
+    expect(wasm[1]).toEqual(new Float32Array([5, 6, 1, 2, 5, 6]));
+    cpu.forEach((values, i) => expect(maxAbsDiff(values, wasm[i]!), `result ${i}`).toBeLessThan(1e-6));
+  });
+
+  it('rejects an index outside the rows (wasm gather reads garbage there otherwise), naming it', async () => {
+    await initBackend({ backend: 'wasm' });
+    const before = tf.memory().numTensors;
+    const x = tf.zeros([4, 2]);
+    const ids = tf.tensor1d([0, 4], 'int32');
+    expect(() => tf.gather(x, ids)).toThrow(/index 4 at position 1 is not in \[0, 3\]/);
+    tf.dispose([x, ids]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
