@@ -211,7 +211,57 @@ export interface PostLnLayerNames {
 }
 
 /**
- * One post-LayerNorm encoder layer on h (B·T, D):
+ * Where the real tokens of a (B, T) batch are. The layers' per-token work (projections, FFN,
+ * LayerNorm, dropout) runs on the N real tokens only ("packed", N × D); only the attention needs
+ * the (B, T) grid, so q, k and v are scattered onto it and the context gathered back. Padding
+ * never influences a real token (its keys are masked), so this equals the padded computation
+ * while skipping the padding's share of the work (a length-sorted batch of real sentences is
+ * often a quarter padding, a training batch of random pairs half).
+ */
+export interface TokenLayout {
+  B: number;
+  T: number;
+  /** Real tokens (attention mask 1). */
+  n: number;
+  /** Slot (b·T + t) of each real token, (N) int32; absent when there is no padding (N = B·T). */
+  rows?: tf.Tensor1D;
+  /** Packed row of each slot, (B·T) int32, with N (a zero row) for padding; absent with `rows`. */
+  slots?: tf.Tensor1D;
+}
+
+/** The layout of a batch from its (B, T) attention mask (read on the host: it is an input). */
+export function tokenLayout(attentionMask: tf.Tensor2D): TokenLayout {
+  const [B, T] = attentionMask.shape;
+  const mask = attentionMask.dataSync();
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) n++;
+  if (n === B * T) return { B, T, n };
+  const rows = new Int32Array(n);
+  const slots = new Int32Array(B * T);
+  for (let i = 0, r = 0; i < mask.length; i++) {
+    if (mask[i] !== 0) {
+      rows[r] = i;
+      slots[i] = r++;
+    } else {
+      slots[i] = n;
+    }
+  }
+  return { B, T, n, rows: tf.tensor1d(rows, 'int32'), slots: tf.tensor1d(slots, 'int32') };
+}
+
+/** (B·T, D) → (N, D): the real tokens' rows. */
+export function pack(x: tf.Tensor, layout: TokenLayout): tf.Tensor {
+  return layout.rows ? tf.gather(x, layout.rows) : x;
+}
+
+/** (N, D) → (B·T, D), zeros on padding. */
+export function unpack(x: tf.Tensor, layout: TokenLayout): tf.Tensor {
+  if (!layout.slots) return x;
+  return tf.gather(tf.concat([x, tf.zeros([1, x.shape[1]!])], 0), layout.slots);
+}
+
+/**
+ * One post-LayerNorm encoder layer on the packed tokens h (N, D) (see TokenLayout):
  *   a = LN(h + Drop(O · softmax(Q Kᵀ / √dh + bias) V)),  out = LN(a + Drop(W₂ act(W₁ a)))
  * `bias` is the additive mask (B, 1, 1, T), or mask + relative position bias (B, H, T, T).
  * `scoresThenScale` divides Q Kᵀ by √dh (MPNet) instead of scaling Q first (BERT); the two differ
@@ -221,35 +271,53 @@ export function postLnLayer(
   ctx: EncoderContext,
   h: tf.Tensor,
   names: PostLnLayerNames,
-  B: number,
-  T: number,
+  layout: TokenLayout,
   bias: tf.Tensor,
   options: { scoresThenScale?: boolean; attentionOutputDropout?: boolean } = {},
 ): tf.Tensor {
   const c = ctx.config;
+  const { B, T } = layout;
   const D = c.hiddenSize;
   const H = c.numAttentionHeads;
   const dh = D / H;
-  const q = linear(ctx, h, names.query).reshape([B, T, H, dh]).transpose([0, 2, 1, 3]); // (B, H, T, dh)
-  const kT = linear(ctx, h, names.key).reshape([B, T, H, dh]).transpose([0, 2, 3, 1]); // (B, H, dh, T)
-  const v = linear(ctx, h, names.value).reshape([B, T, H, dh]).transpose([0, 2, 1, 3]); // (B, H, T, dh)
+  const grid = (x: tf.Tensor): tf.Tensor => unpack(x, layout).reshape([B, T, H, dh]);
+  const q = grid(linear(ctx, h, names.query)).transpose([0, 2, 1, 3]); // (B, H, T, dh)
+  const kT = grid(linear(ctx, h, names.key)).transpose([0, 2, 3, 1]); // (B, H, dh, T)
+  const v = grid(linear(ctx, h, names.value)).transpose([0, 2, 1, 3]); // (B, H, T, dh)
   const scores = options.scoresThenScale
     ? tf.matMul(q as tf.Tensor4D, kT as tf.Tensor4D).div(Math.sqrt(dh)).add(bias)
     : tf.matMul(q.mul(1 / Math.sqrt(dh)) as tf.Tensor4D, kT as tf.Tensor4D).add(bias); // (B, H, T, T)
   const probs = ctx.dropout(tf.softmax(scores), c.attentionProbsDropoutProb);
-  const context = tf.matMul(probs as tf.Tensor4D, v as tf.Tensor4D).transpose([0, 2, 1, 3]).reshape([B * T, D]); // (B·T, D)
+  const context = pack(tf.matMul(probs as tf.Tensor4D, v as tf.Tensor4D).transpose([0, 2, 1, 3]).reshape([B * T, D]), layout); // (N, D)
   let attnOut = linear(ctx, context, names.out);
   if (options.attentionOutputDropout !== false) attnOut = ctx.dropout(attnOut, c.hiddenDropoutProb);
   const attended = layerNorm(ctx, attnOut.add(h), names.attentionNorm, c.layerNormEps);
-  const inner = ctx.act(linear(ctx, attended, names.ffnIn)); // (B·T, F)
+  const inner = ctx.act(linear(ctx, attended, names.ffnIn)); // (N, F)
   return layerNorm(ctx, ctx.dropout(linear(ctx, inner, names.ffnOut), c.hiddenDropoutProb).add(attended), names.outputNorm, c.layerNormEps);
 }
 
-/** Runs `layers` post-LN layers, each in its own tidy, on x (B·T, D); returns (B, T, D). */
-export function runLayers(ctx: EncoderContext, x: tf.Tensor, B: number, T: number, bias: tf.Tensor, namesOf: (l: number) => PostLnLayerNames, options?: { scoresThenScale?: boolean; attentionOutputDropout?: boolean }): tf.Tensor3D {
-  for (let l = 0; l < ctx.config.numHiddenLayers; l++) {
-    const h = x;
-    x = tf.tidy(() => postLnLayer(ctx, h, namesOf(l), B, T, bias, options));
+/**
+ * Runs `layers` post-LN layers, each in its own tidy, on x (B·T, D) with the batch's attention
+ * mask; returns (B, T, D) with zeros on padding (which every pooling mode masks out).
+ */
+export function runLayers(
+  ctx: EncoderContext,
+  x: tf.Tensor,
+  attentionMask: tf.Tensor2D,
+  bias: tf.Tensor,
+  namesOf: (l: number) => PostLnLayerNames,
+  options?: { scoresThenScale?: boolean; attentionOutputDropout?: boolean },
+): tf.Tensor3D {
+  const layout = tokenLayout(attentionMask);
+  const { B, T } = layout;
+  try {
+    x = pack(x, layout);
+    for (let l = 0; l < ctx.config.numHiddenLayers; l++) {
+      const h = x;
+      x = tf.tidy(() => postLnLayer(ctx, h, namesOf(l), layout, bias, options));
+    }
+    return unpack(x, layout).reshape([B, T, ctx.config.hiddenSize]) as tf.Tensor3D;
+  } finally {
+    tf.dispose([layout.rows, layout.slots].filter((t): t is tf.Tensor1D => t !== undefined));
   }
-  return x.reshape([B, T, ctx.config.hiddenSize]) as tf.Tensor3D;
 }

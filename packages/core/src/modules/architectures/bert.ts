@@ -140,7 +140,7 @@ function bertLike(o: BertLikeOptions): Architecture {
           x = x.add(tf.gather(ctx.p('embeddings.position_embeddings.weight'), positions)).reshape([B, T, D]);
         }
         x = ctx.dropout(layerNorm(ctx, x.reshape([B * T, D]), 'embeddings.LayerNorm', c.layerNormEps), c.hiddenDropoutProb); // (B·T, D)
-        return runLayers(ctx, x, B, T, additiveMask(attentionMask), layerNames);
+        return runLayers(ctx, x, attentionMask, additiveMask(attentionMask), layerNames);
       });
     },
   };

@@ -109,7 +109,7 @@ export const DISTILBERT: Architecture = {
         .reshape([B, T, D])
         .add(ctx.p('embeddings.position_embeddings.weight').slice([0, 0], [T, D])); // positions 0..T-1
       const h = ctx.dropout(layerNorm(ctx, x.reshape([B * T, D]), 'embeddings.LayerNorm', c.layerNormEps), c.hiddenDropoutProb);
-      return runLayers(ctx, h, B, T, additiveMask(attentionMask), layerNames, { attentionOutputDropout: false });
+      return runLayers(ctx, h, attentionMask, additiveMask(attentionMask), layerNames, { attentionOutputDropout: false });
     });
   },
 };

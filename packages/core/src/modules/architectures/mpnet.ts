@@ -157,7 +157,7 @@ export const MPNET: Architecture = {
       const h = ctx.dropout(layerNorm(ctx, x, 'embeddings.LayerNorm', c.layerNormEps), c.hiddenDropoutProb);
       // scores + position bias + mask, as HF; the bias (1, H, T, T) is the same in every layer.
       const bias = positionBias(ctx, T).add(additiveMask(attentionMask)); // (B, H, T, T)
-      return runLayers(ctx, h, B, T, bias, layerNames, { scoresThenScale: true });
+      return runLayers(ctx, h, attentionMask, bias, layerNames, { scoresThenScale: true });
     });
   },
 };
