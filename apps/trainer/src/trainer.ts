@@ -13,7 +13,7 @@ import type { Loss } from '@sbert/losses';
 import { MODEL_SHAPES, type TrainConfig } from './config.js';
 import { loadData, makeEvaluator, makeLoss, type LoadedData } from './objectives.js';
 import { writeReport } from './report.js';
-import { AdamW, clipGradNorm } from './training/adamw.js';
+import { AdamW } from './training/adamw.js';
 import { hasCheckpoint, readState, restoreCheckpoint, saveCheckpoint, type TrainerState } from './training/checkpoint.js';
 import { batchGradients } from './training/gradients.js';
 import { DataParallel } from './training/data-parallel.js';
@@ -195,10 +195,11 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
             );
           }
           if (accumulation > 1) for (const [name, g] of grads) grads.set(name, tf.tidy(() => g.div(accumulation)));
-          if (config.maxGradNorm > 0) clipGradNorm(grads, config.maxGradNorm);
           o.optimizer.lr = lr;
-          o.optimizer.apply(grads);
-          parallel?.weightsChanged();
+          o.optimizer.apply(grads, {
+            maxGradNorm: config.maxGradNorm,
+            ...(parallel ? { onUpdated: (name: string, values: Float32Array) => parallel!.weightUpdated(name, values) } : {}),
+          });
           tf.dispose([...grads.values()]);
           stepLosses.push(loss);
         }

@@ -13,6 +13,45 @@ export interface AdamWOptions {
 /** sentence-transformers' fit(): no decay for names containing bias, LayerNorm.bias, LayerNorm.weight. */
 export const noDecayBiasAndLayerNorm = (name: string): boolean => /bias|LayerNorm\.weight/.test(name);
 
+/** Σ x², with four accumulators (one float64 chain per element would be latency-bound). */
+function sumOfSquares(x: Float32Array): number {
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  const n = x.length;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    a += x[i]! * x[i]!;
+    b += x[i + 1]! * x[i + 1]!;
+    c += x[i + 2]! * x[i + 2]!;
+    d += x[i + 3]! * x[i + 3]!;
+  }
+  for (; i < n; i++) a += x[i]! * x[i]!;
+  return a + b + c + d;
+}
+
+/**
+ * One AdamW update of one weight in a single pass: float64 arithmetic, float32 storage (torch
+ * rounds after every op; the difference is within float32 rounding of the result).
+ */
+function adamwStep(
+  out: Float32Array, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
+  scale: number, b1: number, b2: number, stepSize: number, invBc2Sqrt: number, eps: number, decay: number,
+): void {
+  const c1 = 1 - b1;
+  const c2 = 1 - b2;
+  const n = p.length;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i]! * scale;
+    const mi = b1 * m[i]! + c1 * gi;
+    const vi = b2 * v[i]! + c2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    out[i] = p[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) * invBc2Sqrt + eps);
+  }
+}
+
 /** Optimizer state, in plain arrays, for checkpoints. */
 export interface AdamWState {
   step: number;
@@ -20,11 +59,22 @@ export interface AdamWState {
   v: Record<string, Float32Array>;
 }
 
+export interface ApplyOptions {
+  /** Clip the gradients to this global L2 norm first (torch's clip_grad_norm_); 0 or absent: no clipping. */
+  maxGradNorm?: number;
+  /** Called with each weight's new values right after they are assigned (DataParallel shares them with its workers). */
+  onUpdated?: (name: string, values: Float32Array) => void;
+}
+
 /**
  * AdamW as torch.optim.AdamW (decoupled weight decay, bias-corrected moments):
  *   p ← p − lr·wd·p;  m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²
- *   p ← p − lr · (m / (1−β1ᵗ)) / (√(v / (1−β2ᵗ)) + ε)
+ *   p ← p − (lr / (1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + ε)
  * Defaults are torch's (β = 0.9, 0.999, ε = 1e-8) with ST fit()'s weight decay 0.01.
+ *
+ * The update is one fused pass per weight over plain arrays (the moments live in JS memory, not
+ * on the backend: on wasm that keeps 2 × the model's size out of its 4 GB heap), instead of a
+ * dozen tensor ops each reading and writing every parameter.
  */
 export class AdamW {
   readonly beta1: number;
@@ -33,8 +83,8 @@ export class AdamW {
   readonly weightDecay: number;
   lr: number;
   private t = 0;
-  private readonly m = new Map<string, tf.Variable>();
-  private readonly v = new Map<string, tf.Variable>();
+  private readonly m = new Map<string, Float32Array>();
+  private readonly v = new Map<string, Float32Array>();
   private readonly decays: Map<string, boolean>;
 
   constructor(private readonly weights: NamedWeight[], options: AdamWOptions) {
@@ -47,10 +97,8 @@ export class AdamW {
     this.decays = new Map(weights.map((w) => [w.name, !noDecay(w.name)]));
     for (const w of weights) {
       if (this.m.has(w.name)) throw new Error(`AdamW: two weights are named '${w.name}'`);
-      const zeros = tf.zeros(w.variable.shape);
-      this.m.set(w.name, tf.variable(zeros, false));
-      this.v.set(w.name, tf.variable(zeros, false));
-      zeros.dispose();
+      this.m.set(w.name, new Float32Array(w.variable.size));
+      this.v.set(w.name, new Float32Array(w.variable.size));
     }
   }
 
@@ -58,61 +106,69 @@ export class AdamW {
     return this.t;
   }
 
-  /** Applies one update with gradients keyed by weight name (missing gradients: no update). */
-  apply(grads: Map<string, tf.Tensor>): void {
+  /**
+   * Applies one update with gradients keyed by weight name (missing gradients: no update, as
+   * torch skips parameters whose grad is None). Returns the global gradient norm before clipping
+   * when `maxGradNorm` is set.
+   */
+  apply(grads: Map<string, tf.Tensor>, options: ApplyOptions = {}): { gradNorm?: number } {
+    const present = this.weights.filter((w) => grads.has(w.name));
+    for (const w of present) {
+      const g = grads.get(w.name)!;
+      if (g.size !== w.variable.size) throw new Error(`AdamW: the gradient of '${w.name}' has ${g.size} values, the weight ${w.variable.size}`);
+    }
+    const values = present.map((w) => grads.get(w.name)!.dataSync() as Float32Array);
+    let scale = 1;
+    let gradNorm: number | undefined;
+    if (options.maxGradNorm !== undefined && options.maxGradNorm > 0) {
+      let sq = 0;
+      for (const g of values) sq += sumOfSquares(g);
+      gradNorm = Math.sqrt(sq);
+      // torch: clip_coef = max_norm / (total_norm + 1e-6), clamped to 1; the gradients are scaled in float32.
+      scale = Math.min(1, options.maxGradNorm / (gradNorm + 1e-6));
+    }
     this.t += 1;
-    const bc1 = 1 - this.beta1 ** this.t;
-    const bc2 = 1 - this.beta2 ** this.t;
-    for (const w of this.weights) {
-      const g = grads.get(w.name);
-      if (!g) continue;
+    const b1 = this.beta1;
+    const b2 = this.beta2;
+    const stepSize = this.lr / (1 - b1 ** this.t);
+    const bc2Sqrt = Math.sqrt(1 - b2 ** this.t);
+    const eps = this.eps;
+    const invBc2Sqrt = 1 / bc2Sqrt;
+    present.forEach((w, k) => {
+      const g = values[k]!;
       const m = this.m.get(w.name)!;
       const v = this.v.get(w.name)!;
-      tf.tidy(() => {
-        const decay = this.decays.get(w.name) && this.weightDecay > 0 ? 1 - this.lr * this.weightDecay : 1;
-        m.assign(m.mul(this.beta1).add(g.mul(1 - this.beta1)));
-        v.assign(v.mul(this.beta2).add(g.square().mul(1 - this.beta2)));
-        const update = m.div(bc1).div(v.div(bc2).sqrt().add(this.eps)).mul(this.lr);
-        w.variable.assign(w.variable.mul(decay).sub(update));
-      });
-    }
+      const p = w.variable.dataSync() as Float32Array;
+      const decay = this.decays.get(w.name) && this.weightDecay > 0 ? 1 - this.lr * this.weightDecay : 1;
+      const out = new Float32Array(p.length);
+      adamwStep(out, p, g, m, v, scale, b1, b2, stepSize, invBc2Sqrt, eps, decay);
+      tf.tidy(() => w.variable.assign(tf.tensor(out, w.variable.shape)));
+      options.onUpdated?.(w.name, out);
+    });
+    return gradNorm === undefined ? {} : { gradNorm };
   }
 
   getState(): AdamWState {
     const m: Record<string, Float32Array> = {};
     const v: Record<string, Float32Array> = {};
-    for (const [name, t] of this.m) m[name] = t.dataSync() as Float32Array;
-    for (const [name, t] of this.v) v[name] = t.dataSync() as Float32Array;
+    for (const [name, t] of this.m) m[name] = t.slice();
+    for (const [name, t] of this.v) v[name] = t.slice();
     return { step: this.t, m, v };
   }
 
   setState(state: AdamWState): void {
-    this.t = state.step;
     for (const [name, t] of this.m) {
       const mv = state.m[name];
       const vv = state.v[name];
-      if (!mv || !vv || mv.length !== t.size || vv.length !== t.size) throw new Error(`optimizer state has no matching moments for '${name}'`);
-      tf.tidy(() => {
-        t.assign(tf.tensor(mv, t.shape));
-        this.v.get(name)!.assign(tf.tensor(vv, t.shape));
-      });
+      if (!mv || !vv || mv.length !== t.length || vv.length !== t.length) throw new Error(`optimizer state has no matching moments for '${name}'`);
+    }
+    this.t = state.step;
+    for (const [name, t] of this.m) {
+      t.set(state.m[name]!);
+      this.v.get(name)!.set(state.v[name]!);
     }
   }
 
-  dispose(): void {
-    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
-  }
-}
-
-/** Scales gradients so that their global L2 norm is at most maxNorm (torch's clip_grad_norm_). Returns the norm before clipping. */
-export function clipGradNorm(grads: Map<string, tf.Tensor>, maxNorm: number): number {
-  const norm = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => g.square().sum()))).dataSync()[0]!);
-  const coef = maxNorm / (norm + 1e-6);
-  if (coef < 1) {
-    for (const [name, g] of grads) {
-      grads.set(name, g.mul(coef));
-      g.dispose();
-    }
-  }
-  return norm;
+  /** Nothing to free: the state is in plain arrays (kept for callers that dispose optimizers). */
+  dispose(): void {}
 }

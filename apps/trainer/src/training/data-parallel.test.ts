@@ -82,6 +82,23 @@ describe('DataParallel gives the single-threaded gradients', () => {
     opt.dispose();
   });
 
+  it('follows the weights shared through AdamW onUpdated (no full copy), over two steps', async () => {
+    const loss = new CoSENTLoss();
+    const labels = tf.tensor1d([1, 0.2, 0.9, 0.5, 0, 0.7, 1]);
+    const opt = new AdamW(model.trainableWeights(), { lr: 1e-2 });
+    const hook = { onUpdated: (name: string, values: Float32Array) => dp.weightUpdated(name, values) };
+    for (let step = 0; step < 2; step++) {
+      const g = await dp.batchGradients(loss, { columns: [s1, s2], labels }, { training: false, seed: 1 });
+      opt.apply(g.grads, { maxGradNorm: 1, ...hook });
+      tf.dispose([...g.grads.values()]);
+    }
+    const plain = batchGradients(model, loss, { columns: [s1, s2], labels }, { training: false, seed: 1 });
+    const parallel = await dp.batchGradients(loss, { columns: [s1, s2], labels }, { training: false, seed: 1 });
+    expect(Math.abs(plain.loss - parallel.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(plain.loss)));
+    expect(maxRelDiff(plain.grads, parallel.grads)).toBeLessThan(1e-5);
+    tf.dispose([...plain.grads.values(), ...parallel.grads.values(), labels]);
+  });
+
   it('a batch smaller than the pool uses fewer workers', async () => {
     const loss = new MultipleNegativesRankingLoss();
     const plain = batchGradients(model, loss, { columns: [s1.slice(0, 1), s2.slice(0, 1)] }, { training: false, seed: 1 });

@@ -55,6 +55,7 @@ export class DataParallel {
   lastTimings: { main: Record<string, number>; workers: Record<string, number>[] } | undefined;
   private version = 0;
   private published = -1;
+  private readonly offsets: Map<string, number>;
   private broken: Error | undefined;
   private closed = false;
 
@@ -65,7 +66,14 @@ export class DataParallel {
     private readonly sizes: number[],
     private readonly sharedWeights: Float32Array,
     private readonly tmpDir: string,
-  ) {}
+  ) {
+    let offset = 0;
+    this.offsets = new Map(weights.map((w, i) => {
+      const at = offset;
+      offset += sizes[i]!;
+      return [w.name, at];
+    }));
+  }
 
   get workers(): number {
     return this.slots.length;
@@ -150,9 +158,23 @@ export class DataParallel {
     return new Promise((resolve, reject) => (slot.waiting = { resolve, reject }));
   }
 
-  /** Tells the workers that the model's weights changed (call after every optimizer step). */
+  /** Tells the workers that the model's weights changed in some way: they are all copied again before the next step. */
   weightsChanged(): void {
     this.version += 1;
+  }
+
+  /**
+   * Shares the new values of one model weight with the workers (pass it as AdamW's
+   * `onUpdated`): no full copy of the model before the next step. Names the workers do not
+   * hold (a loss's own weights) are ignored.
+   */
+  weightUpdated(name: string, values: Float32Array): void {
+    const at = this.offsets.get(name);
+    if (at === undefined) return;
+    const current = this.published === this.version;
+    this.sharedWeights.set(values, at);
+    this.version += 1;
+    if (current) this.published = this.version;
   }
 
   private publish(): void {
