@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   BENCH_DIR, CORE_DIR, PATHS, REPO_ROOT, RESULT_MARK, SHAPES, SUITE_DIR,
-  chunk, distribution, forwardFlops, mean, median, npmVersion, quantile, readLcqmc, readStsb, shuffle, sum, uniqueSentences,
+  chunk, distribution, mean, median, npmVersion, quantile, readLcqmc, readStsb, shuffle, sum, uniqueSentences, usefulFlops,
 } from './lib/common.mjs';
 
 // ---- options ---------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ const SIZES = opts.quick
       warmup: { 1: 4, 32: 1, 128: 1 },
       batchSizes: { stsb: [1, 32, 128], lcqmc: [1, 32, 128], tok32: [1, 32, 128], stsb32: [32, 128] },
       trainSteps: { minilm: 5, tiny: 8 },
-      trainCases: ['train/minilm/cosent', 'train/minilm/mnrl', 'train/tiny/cosent', 'train/tiny/mnrl'],
+      trainCases: ['train/minilm/cosent', 'train/minilm/cosent/32tok', 'train/minilm/mnrl', 'train/tiny/cosent', 'train/tiny/mnrl'],
       agreementTexts: 64,
       peak: { size: 1024, warmup: 1, reps: 5 },
       // Measured at the start and at the end; the best of both is the peak (the machine may be shared).
@@ -200,7 +200,7 @@ function encodeWorkload(name, source, sentences, count, maxSeqLength, sizes) {
       padded_lengths: padded,
       real_tokens: sum(real),
       padded_tokens: sum(batches.map((bt, i) => bt.length * padded[i])),
-      flops: batches.map((bt, i) => forwardFlops(SHAPES.minilm, bt.length, padded[i])),
+      flops: batches.map((bt) => usefulFlops(SHAPES.minilm, bt.map((s) => Math.min(maxSeqLength, lengths.get(s))))),
     };
   }
   const all = sample.map((s) => lengths.get(s));
@@ -216,18 +216,35 @@ function encodeWorkload(name, source, sentences, count, maxSeqLength, sizes) {
   };
 }
 
-function trainWorkload(rows, count, steps, loss) {
+/**
+ * Training batches of STS-B pairs. `variant` '32tok': pairs whose sentences both have at least
+ * max_seq_length tokens (any split), so every column is exactly 32 pairs x 32 tokens with no
+ * padding: the worst case of the issue's target, where skipping padding saves nothing.
+ */
+function trainWorkload(rows, count, steps, loss, variant) {
   const train = rows.filter((r) => r.split === 'train');
-  const pool = loss === 'mnrl' ? train.filter((r) => r.score >= 4) : train;
+  const pool = variant === '32tok'
+    ? rows.filter((r) => count(r.s1) >= TRAIN.maxSeqLength && count(r.s2) >= TRAIN.maxSeqLength)
+    : loss === 'mnrl' ? train.filter((r) => r.score >= 4) : train;
   const picked = shuffle(pool, SEED + (loss === 'mnrl' ? 7 : 3)).slice(0, steps * TRAIN.pairs);
-  return chunk(picked, TRAIN.pairs).map((batch) => {
+  return chunk(picked, TRAIN.pairs).filter((batch) => batch.length === TRAIN.pairs).map((batch) => {
     const columns = [batch.map((r) => r.s1), batch.map((r) => r.s2)];
+    const lengths = columns.map((c) => c.map((s) => Math.min(TRAIN.maxSeqLength, count(s))));
     return {
       columns,
       labels: loss === 'cosent' ? batch.map((r) => r.score / 5) : null,
-      padded_lengths: columns.map((c) => Math.min(TRAIN.maxSeqLength, Math.max(...c.map((s) => count(s))))),
+      padded_lengths: lengths.map((l) => Math.max(...l)),
+      real_lengths: lengths,
     };
   });
+}
+
+/** Numbers anywhere in a JSON value rounded to 0.1 (timings in ms). */
+function roundDeep(v) {
+  if (typeof v === 'number') return Math.round(v * 10) / 10;
+  if (Array.isArray(v)) return v.map(roundDeep);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, roundDeep(x)]));
+  return v;
 }
 
 // ---- child processes ---------------------------------------------------------------------------
@@ -329,15 +346,20 @@ if (hasMiniLM) {
     });
   }
   for (const id of SIZES.trainCases) {
-    const [, shape, loss] = id.split('/');
-    const steps = trainWorkload(stsbRows, count, SIZES.trainSteps[shape], loss);
-    workloads[`${shape}-${loss}`] = {
-      name: `${shape}-${loss}`,
-      source: loss === 'mnrl' ? 'STS-B train pairs with score >= 4 as (anchor, positive)' : 'STS-B train pairs, label = score / 5',
+    const [, shape, loss, variant] = id.split('/');
+    const steps = trainWorkload(stsbRows, count, SIZES.trainSteps[shape], loss, variant);
+    const name = [shape, loss, variant].filter(Boolean).join('-');
+    workloads[name] = {
+      name,
+      source: variant === '32tok'
+        ? 'STS-B pairs (all splits) whose sentences both have >= 32 tokens, label = score / 5: every column 32 x 32 tokens, no padding'
+        : loss === 'mnrl' ? 'STS-B train pairs with score >= 4 as (anchor, positive)' : 'STS-B train pairs, label = score / 5',
       pairs_per_step: TRAIN.pairs,
       max_seq_length: TRAIN.maxSeqLength,
       steps: steps.length,
       padded_lengths: steps.map((s) => s.padded_lengths),
+      real_tokens: sum(steps.map((s) => sum(s.real_lengths.flat()))),
+      padded_tokens: sum(steps.map((s) => sum(s.padded_lengths) * TRAIN.pairs)),
     };
     for (const impl of ['sbert', 'sbert-2w', 'st-torch']) {
       plan.push({
@@ -466,7 +488,7 @@ for (const r of results) {
     });
   } else if (r.kind === 'train') {
     const shape = SHAPES[r.shape];
-    const stepFlops = r.steps.map((s) => 3 * sum(s.padded_lengths.map((L) => forwardFlops(shape, TRAIN.pairs, L))));
+    const stepFlops = r.steps.map((s) => 3 * sum(s.real_lengths.map((lengths) => usefulFlops(shape, lengths))));
     const timed = stepFlops.slice(TRAIN.warmup);
     seconds = sum(res.step_seconds);
     flops = sum(timed);
@@ -483,6 +505,9 @@ for (const r of results) {
       losses: res.losses.map((x) => round(x, 5)),
       parameters: res.parameters,
       padded_lengths: r.steps.map((s) => s.padded_lengths),
+      real_tokens: sum(r.steps.slice(TRAIN.warmup).map((s) => sum(s.real_lengths.flat()))),
+      padded_tokens: sum(r.steps.slice(TRAIN.warmup).map((s) => sum(s.padded_lengths) * TRAIN.pairs)),
+      ...(res.step_breakdown_ms ? { step_breakdown_ms: roundDeep(res.step_breakdown_ms) } : {}),
       ...(res.padded_lengths && JSON.stringify(res.padded_lengths) !== JSON.stringify(r.steps.map((s) => s.padded_lengths)) ? { padded_lengths_seen: res.padded_lengths, padded_lengths_mismatch: true } : {}),
     });
   } else if (r.kind === 'agreement') {
@@ -588,7 +613,7 @@ const targets = rows
   .map((r) => ({ case: r.id, impl: r.impl, sentences_per_s: r.sentences_per_s, target: 100, met: r.sentences_per_s >= 100 }));
 // ... and a MiniLM training step of 32 pairs x 32 tokens with CoSENT in <= 5 s.
 const trainTargets = rows
-  .filter((r) => r.status === 'ok' && r.id === 'train/minilm/cosent' && r.impl.startsWith('sbert'))
+  .filter((r) => r.status === 'ok' && r.id.startsWith('train/minilm/cosent') && r.impl.startsWith('sbert'))
   .map((r) => ({ case: r.id, impl: r.impl, seconds_per_step: r.seconds_per_step, target: 5, met: r.seconds_per_step <= 5 }));
 
 const date = new Date().toISOString().slice(0, 10);
@@ -605,7 +630,7 @@ const record = {
   versions: { ...nodeVersions(), python: pythonVersions },
   backend: implementations.sbert?.backend ?? null,
   model: { name: 'all-MiniLM-L6-v2', dir: rel(PATHS.minilm), onnx_dir: rel(PATHS.minilmOnnx), onnx_export: onnxExport ?? null, shapes: SHAPES },
-  flops: 'forward per sequence of padded length L: layers * (2*L*(4h^2 + 2hI) + 4*L^2*h); training step = 3 x forward of both columns; padded lengths from the MiniLM tokenizer',
+  flops: 'useful work: forward per sequence of real length l (truncated at max_seq_length, padding not counted): layers * (2*l*(4h^2 + 2hI) + 4*l^2*h); training step = 3 x forward of both columns; lengths from the MiniLM tokenizer. Implementations that compute on padding do more work than this; @sbert skips padding in its per-token layers',
   ratio: 'throughput_vs_sbert = throughput of the implementation / throughput of @sbert (tfjs-wasm) on the same case (> 1: faster than @sbert)',
   implementations,
   peaks: { machine_peak: machinePeak ? { name: machinePeak.name, gflops: round(machinePeak.gflops_best, 2) } : null, measured: peakRuns.map((p) => ({ ...p, gflops_best: round(p.gflops_best, 2), gflops_median: round(p.gflops_median, 2), seconds: p.seconds.map((x) => round(x, 5)) })) },
@@ -675,7 +700,7 @@ if (targets.length) {
   console.log('\nissue target >= 100 sentences/s at <= 32 tokens: ' + targets.map((t) => `${IMPL_LABEL[t.impl]} ${t.case.split('/').slice(1).join('/')} ${f(t.sentences_per_s)} (${t.met ? 'met' : 'not met'})`).join(', '));
 }
 if (trainTargets.length) {
-  console.log('issue target <= 5 s per MiniLM CoSENT step (32 pairs x 32 tokens): ' + trainTargets.map((t) => `${IMPL_LABEL[t.impl]} ${f(t.seconds_per_step, 2)} s (${t.met ? 'met' : 'not met'})`).join(', '));
+  console.log('issue target <= 5 s per MiniLM CoSENT step (32 pairs x 32 tokens): ' + trainTargets.map((t) => `${IMPL_LABEL[t.impl]} ${t.case.endsWith('/32tok') ? '32tok ' : 'real pairs '}${f(t.seconds_per_step, 2)} s (${t.met ? 'met' : 'not met'})`).join(', '));
 }
 
 const notRun = new Map();

@@ -77,7 +77,7 @@ async function trainCase() {
   }
   const { batchGradients } = await import(pathToFileURL(PATHS.trainerDist).href);
   const { DataParallel } = await import(pathToFileURL(path.join(path.dirname(PATHS.trainerDist), 'data-parallel.js')).href);
-  const { AdamW, clipGradNorm } = await import(pathToFileURL(path.join(path.dirname(PATHS.trainerDist), 'adamw.js')).href);
+  const { AdamW } = await import(pathToFileURL(path.join(path.dirname(PATHS.trainerDist), 'adamw.js')).href);
   const losses = await import('@sbert/losses');
   const model = spec.shape === 'minilm'
     ? await SentenceTransformer.load(spec.modelDir, { backend: backend.choice, maxSeqLength: spec.maxSeqLength })
@@ -91,6 +91,7 @@ async function trainCase() {
   const stepSeconds = [];
   const lossValues = [];
   const paddedLengths = [];
+  const breakdown = [];
   for (const [i, step] of spec.steps.entries()) {
     const t0 = nowMs();
     const labels = step.labels ? tf.tensor1d(step.labels) : undefined;
@@ -99,12 +100,16 @@ async function trainCase() {
       ? await parallel.batchGradients(loss, batch, { training: true, seed: 42 + i })
       : batchGradients(model, loss, batch, { training: true, seed: 42 + i });
     labels?.dispose();
-    if (spec.maxGradNorm > 0) clipGradNorm(grads, spec.maxGradNorm);
-    optimizer.apply(grads);
-    parallel?.weightsChanged();
+    const tGrads = nowMs();
+    // Clipping (max_grad_norm) happens inside AdamW's fused update, as in the trainer.
+    optimizer.apply(grads, { maxGradNorm: spec.maxGradNorm, ...(parallel ? { onUpdated: (name, values) => parallel.weightUpdated(name, values) } : {}) });
     tf.dispose([...grads.values()]);
     probe.dataSync(); // the step is complete when the weights can be read
-    const dt = (nowMs() - t0) / 1000;
+    const tEnd = nowMs();
+    const dt = (tEnd - t0) / 1000;
+    // Where the step's time went (ms): gradients (forward + loss + backward), clipping, AdamW;
+    // with workers also the data-parallel split (main thread and each worker).
+    breakdown.push({ gradients: tGrads - t0, clip_and_adamw: tEnd - tGrads, ...(parallel ? { data_parallel: parallel.lastTimings } : {}) });
     if (i >= spec.warmup) stepSeconds.push(dt);
     lossValues.push(value);
     paddedLengths.push(step.columns.map((c) => model.tokenize(c).seqLength));
@@ -113,7 +118,7 @@ async function trainCase() {
   await parallel?.close();
   optimizer.dispose();
   model.dispose();
-  emit({ status: 'ok', ...info, workers: spec.workers ?? 1, step_seconds: stepSeconds, median_step_seconds: median(stepSeconds), losses: lossValues, padded_lengths: paddedLengths, parameters });
+  emit({ status: 'ok', ...info, workers: spec.workers ?? 1, step_seconds: stepSeconds, median_step_seconds: median(stepSeconds), losses: lossValues, padded_lengths: paddedLengths, parameters, step_breakdown_ms: breakdown });
 }
 
 async function peakCase() {

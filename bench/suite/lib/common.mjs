@@ -118,6 +118,11 @@ export function distribution(values) {
  * 4·L²·h for the attention scores and the weighted sum (multiply-add = 2 FLOPs). Embeddings,
  * LayerNorm, softmax, GELU and pooling are left out (a few % at these shapes).
  */
+/** Useful work of a forward pass over sequences of these real lengths (no padding counted). */
+export function usefulFlops(shape, lengths) {
+  return lengths.reduce((acc, l) => acc + forwardFlops(shape, 1, l), 0);
+}
+
 export function forwardFlops(shape, batch, seqLen) {
   const { layers, hidden: h, intermediate: I } = shape;
   const perSeq = layers * (2 * seqLen * (4 * h * h + 2 * h * I) + 4 * seqLen * seqLen * h);
