@@ -124,16 +124,15 @@ export class AdamW {
       let sq = 0;
       for (const g of values) sq += sumOfSquares(g);
       gradNorm = Math.sqrt(sq);
-      // torch: clip_coef = max_norm / (total_norm + 1e-6), clamped to 1; the gradients are scaled in float32.
+      // torch: clip_coef = max_norm / (total_norm + 1e-6), clamped to 1 (applied inside the update pass).
       scale = Math.min(1, options.maxGradNorm / (gradNorm + 1e-6));
     }
     this.t += 1;
     const b1 = this.beta1;
     const b2 = this.beta2;
     const stepSize = this.lr / (1 - b1 ** this.t);
-    const bc2Sqrt = Math.sqrt(1 - b2 ** this.t);
+    const invBc2Sqrt = 1 / Math.sqrt(1 - b2 ** this.t);
     const eps = this.eps;
-    const invBc2Sqrt = 1 / bc2Sqrt;
     present.forEach((w, k) => {
       const g = values[k]!;
       const m = this.m.get(w.name)!;
