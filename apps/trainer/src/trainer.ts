@@ -156,6 +156,9 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       while (state.position + accumulation <= stepsPerEpoch * accumulation && state.step < totalSteps) {
         const lr = config.learningRate * lrMultiplier(config.scheduler, state.step, warmup, totalSteps);
         const stepLosses: number[] = [];
+        // Data-parallel without accumulation: the model's gradients stay in the workers' shared
+        // memory and the workers run the optimizer over their shares of the parameters.
+        const sharedStep = parallel !== undefined && accumulation === 1;
         for (const [k, o] of objectives.entries()) {
           const grads = new Map<string, tf.Tensor>();
           let lossSum = 0;
@@ -167,7 +170,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
             try {
               const seed = config.seed * 1_000_003 + state.step * 101 + k * 11 + a;
               const g = parallel
-                ? await parallel.batchGradients(o.loss, { columns, ...(labels ? { labels } : {}) }, { training: true, seed })
+                ? await parallel.batchGradients(o.loss, { columns, ...(labels ? { labels } : {}) }, { training: true, seed, keepModelGradients: sharedStep })
                 : batchGradients(model, o.loss, { columns, ...(labels ? { labels } : {}) }, {
                     training: true,
                     seed,
@@ -196,10 +199,13 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
           }
           if (accumulation > 1) for (const [name, g] of grads) grads.set(name, tf.tidy(() => g.div(accumulation)));
           o.optimizer.lr = lr;
-          o.optimizer.apply(grads, {
-            maxGradNorm: config.maxGradNorm,
-            ...(parallel ? { onUpdated: (name: string, values: Float32Array) => parallel!.weightUpdated(name, values) } : {}),
-          });
+          if (sharedStep) await parallel!.applyOptimizer(o.optimizer, grads, { maxGradNorm: config.maxGradNorm });
+          else {
+            o.optimizer.apply(grads, {
+              maxGradNorm: config.maxGradNorm,
+              ...(parallel ? { onUpdated: (name: string, values: Float32Array) => parallel!.weightUpdated(name, values) } : {}),
+            });
+          }
           tf.dispose([...grads.values()]);
           stepLosses.push(loss);
         }

@@ -97,12 +97,14 @@ async function trainCase() {
     const labels = step.labels ? tf.tensor1d(step.labels) : undefined;
     const batch = { columns: step.columns, ...(labels ? { labels } : {}) };
     const { loss: value, grads } = parallel
-      ? await parallel.batchGradients(loss, batch, { training: true, seed: 42 + i })
+      ? await parallel.batchGradients(loss, batch, { training: true, seed: 42 + i, keepModelGradients: true })
       : batchGradients(model, loss, batch, { training: true, seed: 42 + i });
     labels?.dispose();
     const tGrads = nowMs();
     // Clipping (max_grad_norm) happens inside AdamW's fused update, as in the trainer.
-    optimizer.apply(grads, { maxGradNorm: spec.maxGradNorm, ...(parallel ? { onUpdated: (name, values) => parallel.weightUpdated(name, values) } : {}) });
+    // With workers, as the trainer does: clipping and AdamW run in the workers over their shares of the parameters.
+    if (parallel) await parallel.applyOptimizer(optimizer, grads, { maxGradNorm: spec.maxGradNorm });
+    else optimizer.apply(grads, { maxGradNorm: spec.maxGradNorm });
     tf.dispose([...grads.values()]);
     probe.dataSync(); // the step is complete when the weights can be read
     const tEnd = nowMs();

@@ -14,7 +14,7 @@ export interface AdamWOptions {
 export const noDecayBiasAndLayerNorm = (name: string): boolean => /bias|LayerNorm\.weight/.test(name);
 
 /** Σ x², with four accumulators (one float64 chain per element would be latency-bound). */
-function sumOfSquares(x: Float32Array): number {
+export function sumOfSquares(x: Float32Array): number {
   let a = 0;
   let b = 0;
   let c = 0;
@@ -31,14 +31,24 @@ function sumOfSquares(x: Float32Array): number {
   return a + b + c + d;
 }
 
+/** What every weight's update in one AdamW step uses (see AdamW.beginStep). */
+export interface StepScalars {
+  b1: number;
+  b2: number;
+  eps: number;
+  /** lr / (1 − β1ᵗ) */
+  stepSize: number;
+  /** 1 / √(1 − β2ᵗ) */
+  invBc2Sqrt: number;
+}
+
 /**
- * One AdamW update of one weight in a single pass: float64 arithmetic, float32 storage (torch
- * rounds after every op; the difference is within float32 rounding of the result).
+ * One AdamW update of one weight (or a range of it) in a single pass: float64 arithmetic,
+ * float32 storage (torch rounds after every op; the difference is within float32 rounding of the
+ * result). `g` is scaled by `scale` (gradient clipping); `out` may be `p` itself.
  */
-function adamwStep(
-  out: Float32Array, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
-  scale: number, b1: number, b2: number, stepSize: number, invBc2Sqrt: number, eps: number, decay: number,
-): void {
+export function adamwStep(out: Float32Array, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, scale: number, s: StepScalars, decay: number): void {
+  const { b1, b2, eps, stepSize, invBc2Sqrt } = s;
   const c1 = 1 - b1;
   const c2 = 1 - b2;
   const n = p.length;
@@ -50,6 +60,11 @@ function adamwStep(
     v[i] = vi;
     out[i] = p[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) * invBc2Sqrt + eps);
   }
+}
+
+/** torch's clip_grad_norm_ coefficient: max_norm / (norm + 1e-6), at most 1. */
+export function clipScale(norm: number, maxNorm: number): number {
+  return Math.min(1, maxNorm / (norm + 1e-6));
 }
 
 /** Optimizer state, in plain arrays, for checkpoints. */
@@ -74,7 +89,9 @@ export interface ApplyOptions {
  *
  * The update is one fused pass per weight over plain arrays (the moments live in JS memory, not
  * on the backend: on wasm that keeps 2 × the model's size out of its 4 GB heap), instead of a
- * dozen tensor ops each reading and writing every parameter.
+ * dozen tensor ops each reading and writing every parameter. The moments are two flat shared
+ * buffers (weights in order), so helper threads can update a share of the weights in place
+ * (DataParallel.applyOptimizer).
  */
 export class AdamW {
   readonly beta1: number;
@@ -86,6 +103,9 @@ export class AdamW {
   private readonly m = new Map<string, Float32Array>();
   private readonly v = new Map<string, Float32Array>();
   private readonly decays: Map<string, boolean>;
+  private readonly mBuffer: SharedArrayBuffer;
+  private readonly vBuffer: SharedArrayBuffer;
+  private readonly offsets = new Map<string, number>();
 
   constructor(private readonly weights: NamedWeight[], options: AdamWOptions) {
     this.lr = options.lr;
@@ -95,10 +115,48 @@ export class AdamW {
     this.weightDecay = options.weightDecay ?? 0.01;
     const noDecay = options.noDecay ?? noDecayBiasAndLayerNorm;
     this.decays = new Map(weights.map((w) => [w.name, !noDecay(w.name)]));
+    const total = weights.reduce((n, w) => n + w.variable.size, 0);
+    this.mBuffer = new SharedArrayBuffer(total * 4);
+    this.vBuffer = new SharedArrayBuffer(total * 4);
+    let offset = 0;
     for (const w of weights) {
       if (this.m.has(w.name)) throw new Error(`AdamW: two weights are named '${w.name}'`);
-      this.m.set(w.name, new Float32Array(w.variable.size));
-      this.v.set(w.name, new Float32Array(w.variable.size));
+      this.offsets.set(w.name, offset);
+      this.m.set(w.name, new Float32Array(this.mBuffer, offset * 4, w.variable.size));
+      this.v.set(w.name, new Float32Array(this.vBuffer, offset * 4, w.variable.size));
+      offset += w.variable.size;
+    }
+  }
+
+  /** The moments: two flat shared buffers (float32, weights in order) and each weight's offset in them. */
+  get moments(): { m: SharedArrayBuffer; v: SharedArrayBuffer; offsets: ReadonlyMap<string, number> } {
+    return { m: this.mBuffer, v: this.vBuffer, offsets: this.offsets };
+  }
+
+  /** The weight-decay multiplier of a weight at the current learning rate (1: no decay). */
+  decay(name: string): number {
+    return this.decays.get(name) && this.weightDecay > 0 ? 1 - this.lr * this.weightDecay : 1;
+  }
+
+  /** Counts one more step and returns what every weight's update in it uses. */
+  beginStep(): StepScalars {
+    this.t += 1;
+    return { b1: this.beta1, b2: this.beta2, eps: this.eps, stepSize: this.lr / (1 - this.beta1 ** this.t), invBc2Sqrt: 1 / Math.sqrt(1 - this.beta2 ** this.t) };
+  }
+
+  /**
+   * Updates the named weights from plain gradient arrays within the step `s` (from beginStep),
+   * with the gradients scaled by `scale`. apply() is beginStep + this over every gradient.
+   */
+  update(grads: Map<string, Float32Array>, scale: number, s: StepScalars, onUpdated?: ApplyOptions['onUpdated']): void {
+    for (const w of this.weights) {
+      const g = grads.get(w.name);
+      if (!g) continue;
+      const p = w.variable.dataSync() as Float32Array;
+      const out = new Float32Array(p.length);
+      adamwStep(out, p, g, this.m.get(w.name)!, this.v.get(w.name)!, scale, s, this.decay(w.name));
+      tf.tidy(() => w.variable.assign(tf.tensor(out, w.variable.shape)));
+      onUpdated?.(w.name, out);
     }
   }
 
@@ -117,33 +175,16 @@ export class AdamW {
       const g = grads.get(w.name)!;
       if (g.size !== w.variable.size) throw new Error(`AdamW: the gradient of '${w.name}' has ${g.size} values, the weight ${w.variable.size}`);
     }
-    const values = present.map((w) => grads.get(w.name)!.dataSync() as Float32Array);
+    const values = new Map(present.map((w) => [w.name, grads.get(w.name)!.dataSync() as Float32Array]));
     let scale = 1;
     let gradNorm: number | undefined;
     if (options.maxGradNorm !== undefined && options.maxGradNorm > 0) {
       let sq = 0;
-      for (const g of values) sq += sumOfSquares(g);
+      for (const g of values.values()) sq += sumOfSquares(g);
       gradNorm = Math.sqrt(sq);
-      // torch: clip_coef = max_norm / (total_norm + 1e-6), clamped to 1 (applied inside the update pass).
-      scale = Math.min(1, options.maxGradNorm / (gradNorm + 1e-6));
+      scale = clipScale(gradNorm, options.maxGradNorm); // applied inside the update pass
     }
-    this.t += 1;
-    const b1 = this.beta1;
-    const b2 = this.beta2;
-    const stepSize = this.lr / (1 - b1 ** this.t);
-    const invBc2Sqrt = 1 / Math.sqrt(1 - b2 ** this.t);
-    const eps = this.eps;
-    present.forEach((w, k) => {
-      const g = values[k]!;
-      const m = this.m.get(w.name)!;
-      const v = this.v.get(w.name)!;
-      const p = w.variable.dataSync() as Float32Array;
-      const decay = this.decays.get(w.name) && this.weightDecay > 0 ? 1 - this.lr * this.weightDecay : 1;
-      const out = new Float32Array(p.length);
-      adamwStep(out, p, g, m, v, scale, b1, b2, stepSize, invBc2Sqrt, eps, decay);
-      tf.tidy(() => w.variable.assign(tf.tensor(out, w.variable.shape)));
-      options.onUpdated?.(w.name, out);
-    });
+    this.update(values, scale, this.beginStep(), options.onUpdated);
     return gradNorm === undefined ? {} : { gradNorm };
   }
 
@@ -168,6 +209,6 @@ export class AdamW {
     }
   }
 
-  /** Nothing to free: the state is in plain arrays (kept for callers that dispose optimizers). */
+  /** Nothing to free: the state is in plain (shared) arrays (kept for callers that dispose optimizers). */
   dispose(): void {}
 }

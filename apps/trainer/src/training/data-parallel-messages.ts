@@ -1,5 +1,6 @@
 /** Messages between DataParallel (main thread) and its gradient workers. */
 import type { BackendChoice } from '@sbert/core';
+import type { StepScalars } from './adamw.js';
 
 export interface DataParallelWorkerData {
   modelDir: string;
@@ -25,6 +26,36 @@ export interface StepRequest {
   upstream: SharedArrayBuffer;
 }
 
+/** One weight's part of a worker's share of the flat parameter vector. */
+export interface Segment {
+  /** [from, to) in the flat weights / gradients. */
+  from: number;
+  to: number;
+  /** Where `from` is in the optimizer's flat moments. */
+  momentsAt: number;
+  /** Weight-decay multiplier of this weight. */
+  decay: number;
+}
+
+/**
+ * The optimizer's work on a worker's share: `sum-gradients` adds every worker's gradients into
+ * the first buffer over the segments and returns Σ g²; `adamw` applies AdamW there in place
+ * (the weights and the moments), summing first unless `summed`.
+ */
+export type OptimizerRequest =
+  | { type: 'sum-gradients'; grads: SharedArrayBuffer[]; segments: Segment[] }
+  | {
+      type: 'adamw';
+      grads: SharedArrayBuffer[];
+      summed: boolean;
+      weights: SharedArrayBuffer;
+      m: SharedArrayBuffer;
+      v: SharedArrayBuffer;
+      segments: Segment[];
+      scale: number;
+      step: StepScalars;
+    };
+
 export interface SerializedError {
   name: string;
   message: string;
@@ -37,6 +68,8 @@ export type WorkerReply =
   | { type: 'embedded'; data: Float32Array; dim: number }
   /** `present[i]`: weight i got a gradient (unused weights, e.g. BERT's pooler, get none). */
   | { type: 'done'; present: boolean[]; ms: Record<string, number> }
+  | { type: 'summed'; sumOfSquares: number }
+  | { type: 'updated' }
   | { type: 'error'; error: SerializedError };
 
 export function serializeError(error: unknown): SerializedError {

@@ -9,7 +9,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SentenceTransformer, initBackend, tf } from '@sbert/core';
-import { serializeError, type DataParallelWorkerData, type StepRequest, type WorkerReply } from './data-parallel-messages.js';
+import { adamwStep, sumOfSquares } from './adamw.js';
+import { serializeError, type DataParallelWorkerData, type OptimizerRequest, type StepRequest, type WorkerReply } from './data-parallel-messages.js';
 
 const port = parentPort;
 if (!port) throw new Error('data-parallel-worker.js must run in a worker thread');
@@ -65,9 +66,39 @@ try {
     return { present, ms: { loadWeights: t1 - t0, forward: t2 - t1, waitUpstream: t3 - t2, backward: t4 - t3, copyGrads: performance.now() - t4 } };
   };
 
-  port.on('message', (req: StepRequest) => {
+  /** Adds every worker's gradients into the first buffer over the segments; returns Σ g² there. */
+  const sumGradients = (grads: SharedArrayBuffer[], segments: OptimizerRequest['segments']): number => {
+    const [first, ...others] = grads.map((b) => new Float32Array(b));
+    let sq = 0;
+    for (const { from, to } of segments) {
+      const target = first!.subarray(from, to);
+      for (const other of others) {
+        const src = other.subarray(from, to);
+        for (let i = 0; i < target.length; i++) target[i]! += src[i]!;
+      }
+      sq += sumOfSquares(target);
+    }
+    return sq;
+  };
+
+  const optimize = (req: OptimizerRequest): WorkerReply => {
+    if (req.type === 'sum-gradients') return { type: 'summed', sumOfSquares: sumGradients(req.grads, req.segments) };
+    if (!req.summed) sumGradients(req.grads, req.segments);
+    const g = new Float32Array(req.grads[0]!);
+    const p = new Float32Array(req.weights);
+    const m = new Float32Array(req.m);
+    const v = new Float32Array(req.v);
+    for (const { from, to, momentsAt, decay } of req.segments) {
+      const n = to - from;
+      const weights = p.subarray(from, to);
+      adamwStep(weights, weights, g.subarray(from, to), m.subarray(momentsAt, momentsAt + n), v.subarray(momentsAt, momentsAt + n), req.scale, req.step, decay);
+    }
+    return { type: 'updated' };
+  };
+
+  port.on('message', (req: StepRequest | OptimizerRequest) => {
     try {
-      send({ type: 'done', ...step(req) });
+      send(req.type === 'step' ? { type: 'done', ...step(req) } : optimize(req));
     } catch (error) {
       send({ type: 'error', error: serializeError(error) });
     }

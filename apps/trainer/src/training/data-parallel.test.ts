@@ -9,6 +9,12 @@ import { tinyVocab } from '../test-utils/paths.js';
 const s1 = ['喜欢打篮球的男生喜欢什么样的女生', 'a man plays guitar', '今天天气很好', 'the cat sleeps on the sofa', '我想去北京旅游', 'two dogs run in the park', '怎么学习英语'];
 const s2 = ['爱打篮球的男生喜欢什么样的女生', 'someone plays a guitar', '今天天气不错', 'a cat is sleeping', '北京有什么好玩的', 'dogs are running', '英语怎么学'];
 
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+}
+
 function maxRelDiff(a: Map<string, tf.Tensor>, b: Map<string, tf.Tensor>): number {
   expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
   let worst = 0;
@@ -97,6 +103,52 @@ describe('DataParallel gives the single-threaded gradients', () => {
     expect(Math.abs(plain.loss - parallel.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(plain.loss)));
     expect(maxRelDiff(plain.grads, parallel.grads)).toBeLessThan(1e-5);
     tf.dispose([...plain.grads.values(), ...parallel.grads.values(), labels]);
+  });
+
+  it('applyOptimizer (clipping + AdamW in the workers) gives the weights of AdamW.apply on the same gradients', async () => {
+    // `twin` starts equal to `model` and steps with AdamW.apply on the gradients the pool sums
+    // into tensors; `model` steps with applyOptimizer on the same gradients left in shared memory.
+    // (Same gradients on both sides: Adam's first steps amplify tiny differences, e.g. of summation order.)
+    const before = tf.memory().numTensors;
+    const twin = await SentenceTransformer.create({ tokenizer: tinyVocab, layers: 2, hidden: 32, heads: 4, intermediate: 64, maxSeqLength: 24, seed: 3 });
+    for (const [i, w] of twin.trainableWeights().entries()) w.variable.assign(model.trainableWeights()[i]!.variable);
+    const lossA = new SoftmaxLoss({ embeddingDimension: 32, numLabels: 3, seed: 9 });
+    const lossB = new SoftmaxLoss({ embeddingDimension: 32, numLabels: 3, seed: 9 });
+    const labels = tf.tensor1d([0, 1, 2, 0, 1, 2, 0], 'int32');
+    const optA = new AdamW([...model.trainableWeights(), ...lossA.trainableWeights()], { lr: 5e-2 });
+    const optB = new AdamW([...twin.trainableWeights(), ...lossB.trainableWeights()], { lr: 5e-2 });
+    for (let step = 0; step < 3; step++) {
+      // maxGradNorm 0.5 clips (the gradients' norm is above it), 10 does not, 0 takes the unclipped path.
+      const maxGradNorm = [0.5, 10, 0][step]!;
+      const summed = await dp.batchGradients(lossA, { columns: [s1, s2], labels }, { training: false, seed: 1 });
+      const kept = await dp.batchGradients(lossA, { columns: [s1, s2], labels }, { training: false, seed: 1, keepModelGradients: true });
+      expect(kept.loss).toBe(summed.loss);
+      expect([...kept.grads.keys()].sort()).toEqual(['classifier.bias', 'classifier.weight']);
+      const { gradNorm: normA } = await dp.applyOptimizer(optA, kept.grads, { maxGradNorm });
+      const { gradNorm: normB } = optB.apply(summed.grads, { maxGradNorm });
+      if (maxGradNorm > 0) expect(Math.abs(normA! - normB!) / normB!).toBeLessThan(1e-6);
+      else expect(normA).toBeUndefined();
+      if (step === 0) expect(normB!).toBeGreaterThan(0.5);
+      tf.dispose([...kept.grads.values(), ...summed.grads.values()]);
+    }
+    const weightsA = [...model.trainableWeights(), ...lossA.trainableWeights()];
+    const weightsB = [...twin.trainableWeights(), ...lossB.trainableWeights()];
+    let worst = 0;
+    weightsA.forEach((w, i) => (worst = Math.max(worst, maxAbsDiff(w.variable.dataSync(), weightsB[i]!.variable.dataSync()))));
+    expect(worst).toBeLessThan(1e-6);
+    const [stateA, stateB] = [optA.getState(), optB.getState()];
+    expect(stateA.step).toBe(3);
+    expect(maxAbsDiff(stateA.v['embeddings.word_embeddings.weight']!, stateB.v['embeddings.word_embeddings.weight']!)).toBeLessThan(1e-9);
+    // The workers follow the new weights: their gradients equal the main thread's again.
+    const plain = batchGradients(model, lossA, { columns: [s1, s2], labels }, { training: false, seed: 1 });
+    const parallel = await dp.batchGradients(lossA, { columns: [s1, s2], labels }, { training: false, seed: 1 });
+    expect(maxRelDiff(plain.grads, parallel.grads)).toBeLessThan(1e-5);
+    await expect(dp.applyOptimizer(optA, new Map())).rejects.toThrow(/needs the gradients of batchGradients/);
+    tf.dispose([...plain.grads.values(), ...parallel.grads.values(), labels]);
+    lossA.dispose();
+    lossB.dispose();
+    twin.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('a batch smaller than the pool uses fewer workers', async () => {

@@ -10,7 +10,9 @@
  *   3. the main thread computes L(E_1 ⊕ … ⊕ E_n), G = ∂L/∂E, and the gradients of the loss's
  *      own weights; it writes G_w into worker w's shared buffer and wakes the workers;
  *   4. worker w back-propagates Σ E_w · G_w, i.e. ∂L/∂θ restricted to R_w, into shared memory;
- *   5. the main thread sums the workers' gradients.
+ *   5. the main thread sums the workers' gradients; or, with `keepModelGradients`, they stay in
+ *      shared memory and applyOptimizer runs the clipping and AdamW on them in the workers, each
+ *      over its share of the parameters, while the main thread updates the loss's own weights.
  * The result equals the single-threaded gradient up to float summation order; dropout masks
  * differ (each worker seeds its own rows), as with any change of the batch split.
  */
@@ -21,9 +23,10 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ConfigError, SbertError, SentenceTransformer, tf, type BackendChoice, type NamedWeight } from '@sbert/core';
 import type { Loss } from '@sbert/losses';
+import { clipScale, sumOfSquares, type AdamW } from './adamw.js';
 import type { BatchGradients, TextBatch } from './gradients.js';
 import { chunkSeed } from './gradients.js';
-import type { DataParallelWorkerData, SerializedError, StepRequest, WorkerReply } from './data-parallel-messages.js';
+import type { DataParallelWorkerData, OptimizerRequest, Segment, SerializedError, StepRequest, WorkerReply } from './data-parallel-messages.js';
 
 function workerScript(): URL {
   const sibling = new URL('./data-parallel-worker.js', import.meta.url);
@@ -40,6 +43,7 @@ function toError(e: SerializedError, index: number): Error {
 interface Slot {
   worker: Worker;
   grads: Float32Array;
+  gradsBuffer: SharedArrayBuffer;
   /** The reply the current step waits for. */
   waiting?: { resolve: (m: WorkerReply) => void; reject: (e: Error) => void };
 }
@@ -58,6 +62,9 @@ export class DataParallel {
   private readonly offsets: Map<string, number>;
   private broken: Error | undefined;
   private closed = false;
+  /** Which weights got gradients in the last batch whose model gradients were kept in shared memory. */
+  private kept: boolean[] | undefined;
+  private keptWorkers = 0;
 
   private constructor(
     private readonly slots: Slot[],
@@ -65,6 +72,7 @@ export class DataParallel {
     private readonly weights: NamedWeight[],
     private readonly sizes: number[],
     private readonly sharedWeights: Float32Array,
+    private readonly sharedWeightsBuffer: SharedArrayBuffer,
     private readonly tmpDir: string,
   ) {
     let offset = 0;
@@ -100,7 +108,7 @@ export class DataParallel {
         const grads = new SharedArrayBuffer(total * 4);
         const data: DataParallelWorkerData = { modelDir, backend: options.backend, weights: sharedWeights, grads };
         const worker = new Worker(script, { workerData: data });
-        slots.push({ worker, grads: new Float32Array(grads) });
+        slots.push({ worker, grads: new Float32Array(grads), gradsBuffer: grads });
         ready.push(
           new Promise<void>((resolve, reject) => {
             const onMessage = (m: WorkerReply): void => {
@@ -126,7 +134,7 @@ export class DataParallel {
       }
       await Promise.all(ready);
       for (const cleanup of cleanups) cleanup();
-      const dp = new DataParallel(slots, model, weights, sizes, new Float32Array(sharedWeights), tmpDir);
+      const dp = new DataParallel(slots, model, weights, sizes, new Float32Array(sharedWeights), sharedWeights, tmpDir);
       slots.forEach((s, i) => dp.attach(s, i));
       return dp;
     } catch (error) {
@@ -189,10 +197,13 @@ export class DataParallel {
 
   /**
    * Loss and gradients of one batch, as `batchGradients` (plain path) computes them, with the
-   * rows spread over the workers.
+   * rows spread over the workers. With `keepModelGradients` the returned map holds only the
+   * loss's own weights: the model's gradients stay in the workers' shared buffers for
+   * applyOptimizer, which must come next.
    */
-  async batchGradients(loss: Loss, batch: TextBatch, options: { training: boolean; seed: number }): Promise<BatchGradients> {
+  async batchGradients(loss: Loss, batch: TextBatch, options: { training: boolean; seed: number; keepModelGradients?: boolean }): Promise<BatchGradients> {
     if (this.broken) throw this.broken;
+    this.kept = undefined;
     const t0 = performance.now();
     this.publish();
     const tPublished = performance.now();
@@ -263,19 +274,22 @@ export class DataParallel {
       const tReleased = performance.now();
       const done = (await Promise.all(doneReplies)) as Extract<WorkerReply, { type: 'done' }>[];
       const tDone = performance.now();
-      // Sum the workers' gradients, weight by weight.
-      let offset = 0;
-      this.weights.forEach((w, i) => {
-        const size = this.sizes[i]!;
-        if (!done.some((d) => d.present[i])) {
+      if (options.keepModelGradients) {
+        this.kept = this.weights.map((_, i) => done.some((d) => d.present[i]));
+        this.keptWorkers = active.length;
+      } else {
+        // Sum the workers' gradients, weight by weight.
+        let offset = 0;
+        this.weights.forEach((w, i) => {
+          const size = this.sizes[i]!;
+          if (done.some((d) => d.present[i])) {
+            // Summed by the backend (SIMD on wasm), not in a JS loop.
+            const parts = active.map((slot) => slot.grads.subarray(offset, offset + size));
+            total.set(w.name, tf.tidy(() => tf.addN(parts.map((p) => tf.tensor(p, w.variable.shape)))));
+          }
           offset += size;
-          return;
-        }
-        // Summed by the backend (SIMD on wasm), not in a JS loop.
-        const parts = active.map((slot) => slot.grads.subarray(offset, offset + size));
-        total.set(w.name, tf.tidy(() => tf.addN(parts.map((p) => tf.tensor(p, w.variable.shape)))));
-        offset += size;
-      });
+        });
+      }
       const tEnd = performance.now();
       this.lastTimings = {
         main: { publishWeights: tPublished - t0, waitEmbeddings: tEmbedded - tPublished, loss: tReleased - tEmbedded, waitGradients: tDone - tReleased, sumGradients: tEnd - tDone },
@@ -290,6 +304,75 @@ export class DataParallel {
       this.broken ??= error as Error;
       throw error;
     }
+  }
+
+  /** Sends each active worker its request and waits for every reply of type `type`. */
+  private async ask<T extends WorkerReply['type']>(requests: OptimizerRequest[], type: T): Promise<Extract<WorkerReply, { type: T }>[]> {
+    const replies = requests.map((_, w) => this.next(this.slots[w]!));
+    requests.forEach((r, w) => this.slots[w]!.worker.postMessage(r));
+    const got = await Promise.all(replies);
+    for (const r of got) if (r.type !== type) throw new SbertError('E_WORKER', `data-parallel worker sent '${r.type}' instead of '${type}'`);
+    return got as Extract<WorkerReply, { type: T }>[];
+  }
+
+  /**
+   * One AdamW step (with clipping to `maxGradNorm`) on the gradients the last
+   * `batchGradients(..., { keepModelGradients: true })` left in shared memory, plus `lossGrads`
+   * (the loss's own weights, updated here on the main thread). Each worker sums the workers'
+   * gradients over its share of the parameters, then updates that share of the weights and of
+   * the optimizer's moments in place; the model's variables get the new weights afterwards.
+   * Gives the same weights as `optimizer.apply(allGradients, { maxGradNorm })`.
+   */
+  async applyOptimizer(optimizer: AdamW, lossGrads: Map<string, tf.Tensor>, options: { maxGradNorm?: number } = {}): Promise<{ gradNorm?: number }> {
+    if (this.broken) throw this.broken;
+    const kept = this.kept;
+    if (!kept) throw new SbertError('E_WORKER', 'applyOptimizer needs the gradients of batchGradients(..., { keepModelGradients: true }) first');
+    this.kept = undefined;
+    const { m, v, offsets: momentOffsets } = optimizer.moments;
+    // Contiguous shares of the flat parameter vector, cut into one segment per weight with a gradient.
+    const total = this.sharedWeights.length;
+    const shares = splitRows(total, this.keptWorkers);
+    const segments: Segment[][] = shares.map(() => []);
+    this.weights.forEach((w, i) => {
+      if (!kept[i]) return;
+      const at = this.offsets.get(w.name)!;
+      const momentsAt = momentOffsets.get(w.name);
+      if (momentsAt === undefined) throw new SbertError('E_WORKER', `the optimizer does not hold the model weight '${w.name}'`);
+      shares.forEach(([s, e], k) => {
+        const from = Math.max(s, at);
+        const to = Math.min(e, at + this.sizes[i]!);
+        if (from < to) segments[k]!.push({ from, to, momentsAt: momentsAt + (from - at), decay: optimizer.decay(w.name) });
+      });
+    });
+    const grads = this.slots.slice(0, this.keptWorkers).map((s) => s.gradsBuffer);
+    const lossValues = new Map([...lossGrads].map(([name, g]) => [name, g.dataSync() as Float32Array]));
+    let scale = 1;
+    let gradNorm: number | undefined;
+    if (options.maxGradNorm !== undefined && options.maxGradNorm > 0) {
+      const sums = await this.ask(segments.map((seg) => ({ type: 'sum-gradients', grads, segments: seg })), 'summed');
+      let sq = sums.reduce((a, r) => a + r.sumOfSquares, 0);
+      for (const g of lossValues.values()) sq += sumOfSquares(g);
+      gradNorm = Math.sqrt(sq);
+      scale = clipScale(gradNorm, options.maxGradNorm);
+    }
+    const step = optimizer.beginStep();
+    const updated = this.ask(
+      segments.map((seg) => ({ type: 'adamw', grads, summed: gradNorm !== undefined, weights: this.sharedWeightsBuffer, m, v, segments: seg, scale, step })),
+      'updated',
+    );
+    optimizer.update(lossValues, scale, step);
+    await updated;
+    // The model of record takes the new weights (a copy: a backend may keep the array it is
+    // given, and the workers write the shared one); the shared copy is current for the workers.
+    this.weights.forEach((w, i) => {
+      if (!kept[i]) return;
+      const at = this.offsets.get(w.name)!;
+      tf.tidy(() => w.variable.assign(tf.tensor(this.sharedWeights.slice(at, at + this.sizes[i]!), w.variable.shape)));
+    });
+    const current = this.published === this.version;
+    this.version += 1;
+    if (current) this.published = this.version;
+    return gradNorm === undefined ? {} : { gradNorm };
   }
 
   /** Stops the workers and removes the temporary model copy. */
