@@ -7,6 +7,8 @@ import type * as tf from '@tensorflow/tfjs';
 export interface Features {
   inputIds: tf.Tensor2D; // (B, T) int32
   attentionMask: tf.Tensor2D; // (B, T) int32
+  /** The same mask on the host when it is known (toFeatures sets it): the encoder reads it instead of the tensor. */
+  attentionMaskValues?: Int32Array;
   tokenTypeIds?: tf.Tensor2D; // (B, T) int32
   tokenEmbeddings?: tf.Tensor3D; // (B, T, D)
   sentenceEmbedding?: tf.Tensor2D; // (B, D)

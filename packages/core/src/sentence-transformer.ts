@@ -175,6 +175,7 @@ export class SentenceTransformer {
     return {
       inputIds: tf.tensor2d(batch.inputIds, shape, 'int32'),
       attentionMask: tf.tensor2d(batch.attentionMask, shape, 'int32'),
+      attentionMaskValues: batch.attentionMask,
       tokenTypeIds: tf.tensor2d(batch.tokenTypeIds, shape, 'int32'),
     };
   }

@@ -139,6 +139,7 @@ export class Transformer implements Module {
     const baseSeed = options.dropoutSeed ?? 0;
     const ctx: EncoderContext = {
       config: this.config,
+      ...(features.attentionMaskValues ? { attentionMaskValues: features.attentionMaskValues } : {}),
       p: (name) => this.params.get(name)!,
       act: this.act,
       // Each dropout site gets its own seed, so that a replay with the same base seed is exact.

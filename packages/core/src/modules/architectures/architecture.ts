@@ -50,6 +50,8 @@ export interface ParamSpec {
 /** What an architecture's forward pass can use. */
 export interface EncoderContext {
   readonly config: TransformerConfig;
+  /** The attention mask on the host, when the caller has it (saves reading the tensor back). */
+  readonly attentionMaskValues?: ArrayLike<number>;
   /** A parameter in its in-memory layout (Linear weights (in, out)). */
   p(name: string): tf.Tensor;
   /** The configured activation (exact erf GELU for `gelu`). */
@@ -229,10 +231,13 @@ export interface TokenLayout {
   slots?: tf.Tensor1D;
 }
 
-/** The layout of a batch from its (B, T) attention mask (read on the host: it is an input). */
-export function tokenLayout(attentionMask: tf.Tensor2D): TokenLayout {
+/**
+ * The layout of a batch from its (B, T) attention mask: `values` when given (the tokenizer's
+ * mask), else the tensor read back.
+ */
+export function tokenLayout(attentionMask: tf.Tensor2D, values?: ArrayLike<number>): TokenLayout {
   const [B, T] = attentionMask.shape;
-  const mask = attentionMask.dataSync();
+  const mask = values !== undefined && values.length === B * T ? values : attentionMask.dataSync();
   let n = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) n++;
   if (n === B * T) return { B, T, n };
@@ -308,7 +313,7 @@ export function runLayers(
   namesOf: (l: number) => PostLnLayerNames,
   options?: { scoresThenScale?: boolean; attentionOutputDropout?: boolean },
 ): tf.Tensor3D {
-  const layout = tokenLayout(attentionMask);
+  const layout = tokenLayout(attentionMask, ctx.attentionMaskValues);
   const { B, T } = layout;
   try {
     x = pack(x, layout);

@@ -31,6 +31,11 @@ describe('tokenLayout', () => {
     expect(Array.from(layout.rows!.dataSync())).toEqual([0, 1, 3]);
     expect(Array.from(layout.slots!.dataSync())).toEqual([0, 1, 3, 2, 3, 3]);
     tf.dispose([mask, layout.rows!, layout.slots!]);
+    // The host copy of the mask, when given, is what counts (toFeatures passes the tokenizer's).
+    const ones = tf.ones([2, 3], 'int32') as tf.Tensor2D;
+    const fromValues = tokenLayout(ones, new Int32Array([1, 1, 0, 1, 0, 0]));
+    expect(Array.from(fromValues.rows!.dataSync())).toEqual([0, 1, 3]);
+    tf.dispose([ones, fromValues.rows!, fromValues.slots!]);
     const full = tf.ones([2, 2], 'int32') as tf.Tensor2D;
     const before = tf.memory().numTensors;
     expect(tokenLayout(full)).toEqual({ B: 2, T: 2, n: 4 });
@@ -61,6 +66,12 @@ describe('packed layers equal one sentence at a time', () => {
       expect(new Set(lengths).size).toBeGreaterThan(1); // the batch has padding
       const batched = tf.variableGrads(() => objective(batch), vars);
       const tokens = tf.tidy(() => model.forward(batch).tokenEmbeddings!);
+      // Without the host mask the encoder reads the tensor: the same result.
+      const { attentionMaskValues, ...withoutHostMask } = batch;
+      expect(attentionMaskValues).toBeDefined();
+      const readBack = tf.tidy(() => model.forward(withoutHostMask).tokenEmbeddings!);
+      expect(maxAbsDiff(tokens.dataSync(), readBack.dataSync())).toBe(0);
+      readBack.dispose();
       const tokenRows = (await tokens.array()) as number[][][];
       const sum = new Map<string, Float32Array>();
       for (const [i, text] of texts.entries()) {
