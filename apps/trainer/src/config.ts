@@ -231,9 +231,6 @@ export function resolveConfig(fromFile: Record<string, unknown>, fromFlags: Reco
     }
     checkData(config.evaluator.data, 'evaluator.data');
   }
-  if (config.dataParallel > 1 && config.miniBatchSize !== undefined) {
-    throw new ConfigError("option 'data-parallel' cannot be combined with 'mini-batch-size' yet: use one or the other", { field: 'data-parallel' });
-  }
   if (config.warmupRatio > 1) throw new ConfigError(`option 'warmup-ratio' is ${config.warmupRatio}; expected a fraction between 0 and 1`, { field: 'warmup-ratio' });
   return config;
 }

@@ -170,7 +170,12 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
             try {
               const seed = config.seed * 1_000_003 + state.step * 101 + k * 11 + a;
               const g = parallel
-                ? await parallel.batchGradients(o.loss, { columns, ...(labels ? { labels } : {}) }, { training: true, seed, keepModelGradients: sharedStep })
+                ? await parallel.batchGradients(o.loss, { columns, ...(labels ? { labels } : {}) }, {
+                    training: true,
+                    seed,
+                    keepModelGradients: sharedStep,
+                    ...(config.miniBatchSize !== undefined ? { miniBatchSize: config.miniBatchSize } : {}),
+                  })
                 : batchGradients(model, o.loss, { columns, ...(labels ? { labels } : {}) }, {
                     training: true,
                     seed,

@@ -20,6 +20,8 @@ export interface StepRequest {
   /** Dropout seed of each column. */
   seeds: number[];
   training: boolean;
+  /** Gradient caching inside the worker: embed at most this many rows with a graph at a time. */
+  miniBatchSize?: number;
   /** [0]: 1 when the upstream gradients are ready, 2 to abort the step. */
   control: SharedArrayBuffer;
   /** dL/d(embedding) of this worker's rows, column after column (rows × dim each). */

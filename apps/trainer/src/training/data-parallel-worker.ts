@@ -10,6 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SentenceTransformer, initBackend, tf } from '@sbert/core';
 import { adamwStep, sumOfSquares } from './adamw.js';
+import { chunkSeed } from './gradients.js';
 import { serializeError, type DataParallelWorkerData, type OptimizerRequest, type StepRequest, type WorkerReply } from './data-parallel-messages.js';
 
 const port = parentPort;
@@ -39,21 +40,66 @@ try {
     let t2 = 0;
     let t3 = 0;
     const control = new Int32Array(req.control);
-    const { value, grads } = tf.variableGrads(() => {
-      const embeddings = req.columns.map((texts, c) => model.embed(texts, { training: req.training, dropoutSeed: req.seeds[c]! }));
-      const dim = embeddings[0]!.shape[1];
-      const rows = req.columns[0]!.length;
+    const rows = req.columns[0]!.length;
+    /** Hands the embeddings to the main thread and blocks until it wrote dL/d(embedding) back. */
+    const exchange = (embeddings: Float32Array[], dim: number): Float32Array => {
       const data = new Float32Array(rows * dim * embeddings.length);
-      embeddings.forEach((e, c) => data.set(e.dataSync() as Float32Array, c * rows * dim));
+      embeddings.forEach((e, c) => data.set(e, c * rows * dim));
       send({ type: 'embedded', data, dim });
       t2 = performance.now();
       Atomics.wait(control, 0, 0);
       t3 = performance.now();
       if (Atomics.load(control, 0) !== 1) throw new Aborted('step aborted by the main thread');
-      const upstream = new Float32Array(req.upstream);
-      return tf.addN(embeddings.map((e, c) => tf.sum(e.mul(tf.tensor2d(upstream.subarray(c * rows * dim, (c + 1) * rows * dim), [rows, dim]))))) as tf.Scalar;
-    }, weights.map((w) => w.variable));
-    value.dispose();
+      return new Float32Array(req.upstream);
+    };
+    const variables = weights.map((w) => w.variable);
+    let grads: tf.NamedTensorMap;
+    const mini = req.miniBatchSize;
+    if (mini === undefined || mini >= rows) {
+      // One graph: embed with the tape, wait for the upstream gradients inside it, back-propagate.
+      const result = tf.variableGrads(() => {
+        const embeddings = req.columns.map((texts, c) => model.embed(texts, { training: req.training, dropoutSeed: req.seeds[c]! }));
+        const dim = embeddings[0]!.shape[1];
+        const upstream = exchange(embeddings.map((e) => e.dataSync() as Float32Array), dim);
+        return tf.addN(embeddings.map((e, c) => tf.sum(e.mul(tf.tensor2d(upstream.subarray(c * rows * dim, (c + 1) * rows * dim), [rows, dim]))))) as tf.Scalar;
+      }, variables);
+      result.value.dispose();
+      grads = result.grads;
+    } else {
+      // Gradient caching (as batchGradients): embed in chunks without a graph, exchange, then
+      // replay each chunk with a graph (same dropout seeds) and back-propagate its share.
+      const chunks = (texts: string[]): string[][] => Array.from({ length: Math.ceil(texts.length / mini) }, (_, k) => texts.slice(k * mini, (k + 1) * mini));
+      const seed = (c: number, k: number): number => chunkSeed(req.seeds[c]!, 0, k);
+      const embeddings = req.columns.map((texts, c) => {
+        const parts = chunks(texts).map((chunk, k) => tf.tidy(() => model.embed(chunk, { training: req.training, dropoutSeed: seed(c, k) })));
+        const flat = new Float32Array(parts.reduce((n, e) => n + e.size, 0));
+        let at = 0;
+        for (const e of parts) {
+          flat.set(e.dataSync() as Float32Array, at);
+          at += e.size;
+        }
+        tf.dispose(parts);
+        return flat;
+      });
+      const dim = embeddings[0]!.length / rows;
+      const upstream = exchange(embeddings, dim);
+      const total = new Map<string, tf.Tensor>();
+      req.columns.forEach((texts, c) => {
+        chunks(texts).forEach((chunk, k) => {
+          const from = (c * rows + k * mini) * dim;
+          const up = tf.tensor2d(upstream.subarray(from, from + chunk.length * dim), [chunk.length, dim]);
+          const part = tf.variableGrads(() => tf.sum(model.embed(chunk, { training: req.training, dropoutSeed: seed(c, k) }).mul(up)) as tf.Scalar, variables);
+          part.value.dispose();
+          up.dispose();
+          for (const [name, g] of Object.entries(part.grads)) {
+            const prev = total.get(name);
+            total.set(name, prev ? tf.tidy(() => prev.add(g)) : g);
+            if (prev) tf.dispose([prev, g]);
+          }
+        });
+      });
+      grads = Object.fromEntries(total);
+    }
     const t4 = performance.now();
     weights.forEach((w, i) => {
       const g = grads[w.variable.name];

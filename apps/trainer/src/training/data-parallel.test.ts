@@ -71,6 +71,22 @@ describe('DataParallel gives the single-threaded gradients', () => {
     });
   }
 
+  it('gradient caching in the workers (miniBatchSize) gives the one-graph gradients', async () => {
+    for (const [name, makeLoss, makeBatch] of cases) {
+      const loss = makeLoss();
+      const batch = makeBatch();
+      const before = tf.memory().numTensors;
+      const plain = batchGradients(model, loss, batch, { training: false, seed: 1 });
+      const cached = await dp.batchGradients(loss, batch, { training: false, seed: 1, miniBatchSize: 2 });
+      expect(Math.abs(plain.loss - cached.loss), name).toBeLessThan(1e-5 * Math.max(1, Math.abs(plain.loss)));
+      expect(maxRelDiff(plain.grads, cached.grads), name).toBeLessThan(1e-5);
+      tf.dispose([...plain.grads.values(), ...cached.grads.values()]);
+      expect(tf.memory().numTensors, name).toBe(before);
+      (batch as { labels?: tf.Tensor }).labels?.dispose();
+      loss.dispose();
+    }
+  });
+
   it('follows the weights after an optimizer step', async () => {
     const loss = new CoSENTLoss();
     const labels = tf.tensor1d([1, 0.2, 0.9, 0.5, 0, 0.7, 1]);

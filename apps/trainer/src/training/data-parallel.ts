@@ -197,11 +197,12 @@ export class DataParallel {
 
   /**
    * Loss and gradients of one batch, as `batchGradients` (plain path) computes them, with the
-   * rows spread over the workers. With `keepModelGradients` the returned map holds only the
+   * rows spread over the workers (each caches its gradients over chunks of `miniBatchSize` rows
+   * when that is smaller than its share). With `keepModelGradients` the returned map holds only the
    * loss's own weights: the model's gradients stay in the workers' shared buffers for
    * applyOptimizer, which must come next.
    */
-  async batchGradients(loss: Loss, batch: TextBatch, options: { training: boolean; seed: number; keepModelGradients?: boolean }): Promise<BatchGradients> {
+  async batchGradients(loss: Loss, batch: TextBatch, options: { training: boolean; seed: number; keepModelGradients?: boolean; miniBatchSize?: number }): Promise<BatchGradients> {
     if (this.broken) throw this.broken;
     this.kept = undefined;
     const t0 = performance.now();
@@ -222,6 +223,7 @@ export class DataParallel {
         columns: batch.columns.map((texts) => texts.slice(s, e)),
         seeds: batch.columns.map((_, c) => chunkSeed(options.seed, c, w)),
         training: options.training,
+        ...(options.miniBatchSize !== undefined ? { miniBatchSize: options.miniBatchSize } : {}),
         control,
         upstream: upstreams[w]!,
       };
