@@ -10,7 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SentenceTransformer, initBackend, tf } from '@sbert/core';
 import { adamwStep, sumOfSquares } from './adamw.js';
-import { chunkSeed } from './gradients.js';
+import { chunkSeed, embedColumns } from './gradients.js';
 import { serializeError, type DataParallelWorkerData, type OptimizerRequest, type StepRequest, type WorkerReply } from './data-parallel-messages.js';
 
 const port = parentPort;
@@ -58,7 +58,7 @@ try {
     if (mini === undefined || mini >= rows) {
       // One graph: embed with the tape, wait for the upstream gradients inside it, back-propagate.
       const result = tf.variableGrads(() => {
-        const embeddings = req.columns.map((texts, c) => model.embed(texts, { training: req.training, dropoutSeed: req.seeds[c]! }));
+        const embeddings = embedColumns(model, req.columns, { training: req.training, dropoutSeed: req.seeds[0]! });
         const dim = embeddings[0]!.shape[1];
         const upstream = exchange(embeddings.map((e) => e.dataSync() as Float32Array), dim);
         return tf.addN(embeddings.map((e, c) => tf.sum(e.mul(tf.tensor2d(upstream.subarray(c * rows * dim, (c + 1) * rows * dim), [rows, dim]))))) as tf.Scalar;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, SentenceTransformer, tf } from '@sbert/core';
 import { CoSENTLoss, MultipleNegativesRankingLoss, SoftmaxLoss } from '@sbert/losses';
-import { batchGradients } from './gradients.js';
+import { batchGradients, embedColumns } from './gradients.js';
 import { tinyVocab } from '../test-utils/paths.js';
 
 const s1 = ['喜欢打篮球的男生喜欢什么样的女生', 'a man plays guitar', '今天天气很好', 'the cat sleeps on the sofa', '我想去北京旅游', 'two dogs run in the park', '怎么学习英语', 'she reads a book'];
@@ -48,6 +48,24 @@ describe('gradient caching equals the plain path', () => {
       loss.dispose();
     });
   }
+
+  it('embedColumns: one encoder pass gives each column the embeddings of its own pass, and leaks nothing', () => {
+    const before = tf.memory().numTensors;
+    const columns = [s1, s2, s2.slice().reverse()];
+    const together = embedColumns(model, columns, { training: false });
+    expect(together.map((t) => t.shape)).toEqual(columns.map((c) => [c.length, 32]));
+    columns.forEach((texts, c) => {
+      const alone = model.embed(texts, { training: false });
+      const a = alone.dataSync();
+      const b = together[c]!.dataSync();
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+      expect(worst, `column ${c}`).toBeLessThan(1e-5);
+      alone.dispose();
+    });
+    tf.dispose(together);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 
   it('with dropout on, a replay with the same seed reproduces the embeddings exactly', () => {
     const a = model.embed(s1.slice(0, 3), { training: true, dropoutSeed: 5 });
