@@ -10,7 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SentenceTransformer, initBackend, tf } from '@sbert/core';
 import { adamwStep, sumOfSquares } from './adamw.js';
-import { chunkSeed, embedColumns } from './gradients.js';
+import { addInto, chunkSeed, embedColumns } from './gradients.js';
 import { serializeError, type DataParallelWorkerData, type OptimizerRequest, type StepRequest, type WorkerReply } from './data-parallel-messages.js';
 
 const port = parentPort;
@@ -91,11 +91,7 @@ try {
           const part = tf.variableGrads(() => tf.sum(model.embed(chunk, { training: req.training, dropoutSeed: seed(c, k) }).mul(up)) as tf.Scalar, variables);
           part.value.dispose();
           up.dispose();
-          for (const [name, g] of Object.entries(part.grads)) {
-            const prev = total.get(name);
-            total.set(name, prev ? tf.tidy(() => prev.add(g)) : g);
-            if (prev) tf.dispose([prev, g]);
-          }
+          addInto(total, new Map(Object.entries(part.grads)));
         });
       });
       grads = Object.fromEntries(total);

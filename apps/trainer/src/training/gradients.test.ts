@@ -2,22 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, SentenceTransformer, tf } from '@sbert/core';
 import { CoSENTLoss, MultipleNegativesRankingLoss, SoftmaxLoss } from '@sbert/losses';
 import { batchGradients, embedColumns } from './gradients.js';
+import { maxAbsDiff, maxRelDiff } from '../test-utils/diff.js';
 import { tinyVocab } from '../test-utils/paths.js';
 
 const s1 = ['喜欢打篮球的男生喜欢什么样的女生', 'a man plays guitar', '今天天气很好', 'the cat sleeps on the sofa', '我想去北京旅游', 'two dogs run in the park', '怎么学习英语', 'she reads a book'];
 const s2 = ['爱打篮球的男生喜欢什么样的女生', 'someone plays a guitar', '今天天气不错', 'a cat is sleeping', '北京有什么好玩的', 'dogs are running', '英语怎么学', 'a woman is reading'];
 
-function maxRelDiff(a: Map<string, tf.Tensor>, b: Map<string, tf.Tensor>): number {
-  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-  let worst = 0;
-  for (const [name, ga] of a) {
-    const x = ga.dataSync();
-    const y = b.get(name)!.dataSync();
-    const scale = Math.max(1e-3, ...Array.from(x, Math.abs));
-    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!) / scale);
-  }
-  return worst;
-}
 
 describe('gradient caching equals the plain path', () => {
   let model: SentenceTransformer;
@@ -56,11 +46,7 @@ describe('gradient caching equals the plain path', () => {
     expect(together.map((t) => t.shape)).toEqual(columns.map((c) => [c.length, 32]));
     columns.forEach((texts, c) => {
       const alone = model.embed(texts, { training: false });
-      const a = alone.dataSync();
-      const b = together[c]!.dataSync();
-      let worst = 0;
-      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-      expect(worst, `column ${c}`).toBeLessThan(1e-5);
+      expect(maxAbsDiff(alone.dataSync(), together[c]!.dataSync()), `column ${c}`).toBeLessThan(1e-5);
       alone.dispose();
     });
     tf.dispose(together);

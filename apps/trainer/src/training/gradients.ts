@@ -57,7 +57,8 @@ export function embedColumns(model: SentenceTransformer, columns: readonly strin
   });
 }
 
-function addInto(total: Map<string, tf.Tensor>, part: Map<string, tf.Tensor>): void {
+/** Adds `part` into `total` by key, freeing what it replaces. */
+export function addInto(total: Map<string, tf.Tensor>, part: Map<string, tf.Tensor>): void {
   for (const [name, g] of part) {
     const prev = total.get(name);
     if (prev) {
